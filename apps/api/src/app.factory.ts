@@ -1,0 +1,33 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { ApiConfig } from '@lib/config';
+import { nestLogLevels } from '@lib/observability';
+import { AppModule } from './app.module';
+import { ProblemFilter } from './common/problem.filter';
+import { createValidationPipe } from './common/validation.pipe';
+
+/** Builds the configured app without listening, so tests drive the same wiring as prod. */
+export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new ConsoleLogger({ json: true, logLevels: nestLogLevels(config.logLevel) }),
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableCors({ origin: config.webOrigins, methods: ['GET', 'POST', 'DELETE'], maxAge: 600 });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Image upload platform')
+      .setDescription('Presigned S3 uploads, verified by a worker. Errors are application/problem+json.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  app.enableShutdownHooks();
+  return app;
+}

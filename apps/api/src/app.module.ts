@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiConfig, APP_CONFIG } from '@lib/config';
+import { DatabaseModule } from '@lib/database';
+import { AuthGuard } from './auth/auth.guard';
+import { DevTokenController } from './auth/dev-token.controller';
+import { TokenService } from './auth/token.service';
+import { awsProviders } from './aws.providers';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { ImageUrlService } from './images/image-url.service';
+import { UploadController } from './uploads/upload.controller';
+import { UploadService } from './uploads/upload.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        {
+          module: class ApiConfigModule {},
+          global: true,
+          providers: [{ provide: APP_CONFIG, useValue: config }],
+          exports: [APP_CONFIG],
+        },
+        DatabaseModule,
+      ],
+      controllers: [UploadController, DevTokenController, HealthController],
+      providers: [
+        ...awsProviders,
+        TokenService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        UploadService,
+        ImageUrlService,
+        HealthService,
+      ],
+    };
+  }
+}

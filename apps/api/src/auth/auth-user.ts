@@ -1,0 +1,6 @@
+export interface AuthUser {
+  id: string;
+  roles: string[];
+}
+
+export const ADMIN_ROLE = 'admin';

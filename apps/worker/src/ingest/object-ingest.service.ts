@@ -1,0 +1,172 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, WorkerConfig } from '@lib/config';
+import {
+  ALLOWED_THUMBNAIL_TYPES,
+  normaliseSequencer,
+  parseObjectKey,
+  parseUploadEventMessage,
+  QUARANTINE_PREFIX,
+  RejectionReason,
+  UploadEventMessage,
+} from '@lib/contracts';
+import { ObjectOutcomeRepository, ObjectVerdict, UploadRecord, UploadRepository } from '@lib/database';
+import { HEAD_BYTES, inspectImage, Inspection, ObjectSample, TAIL_BYTES } from '@lib/imaging';
+import { QueueRepository } from '@lib/queue';
+import { ObjectHead, ObjectStorageRepository, objectUrl } from '@lib/storage';
+
+export type IngestOutcome = 'accepted' | 'rejected' | 'superseded' | 'dead-lettered';
+
+export interface IncomingMessage {
+  messageId: string;
+  body: string | undefined;
+  receiveCount: number;
+}
+
+interface Subject {
+  message: UploadEventMessage;
+  upload: UploadRecord | null;
+  declaredType: string | null;
+  declaredSize: number | null;
+}
+
+/**
+ * Decides what one object-created event means and stores that outcome. Throwing leaves the
+ * message on the queue for redelivery, so only transient faults may throw; everything that
+ * retries cannot fix is stored as a verdict (or dead-lettered) and the message acknowledged.
+ */
+@Injectable()
+export class ObjectIngestService {
+  private readonly logger = new Logger(ObjectIngestService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
+    private readonly uploads: UploadRepository,
+    private readonly outcomes: ObjectOutcomeRepository,
+    private readonly storage: ObjectStorageRepository,
+    private readonly queue: QueueRepository,
+  ) {}
+
+  async ingest(incoming: IncomingMessage): Promise<IngestOutcome> {
+    const parsed = parseUploadEventMessage(incoming.body);
+    if (!parsed.ok) {
+      await this.deadLetter(incoming, parsed.reason);
+      return 'dead-lettered';
+    }
+    const subject = await this.resolve(parsed.value);
+    const head = await this.storage.head(subject.message.bucket, subject.message.key);
+    if (head && head.eTag.toLowerCase() !== subject.message.eTag.toLowerCase() && subject.message.eTag !== '') {
+      // The object was overwritten after this event; the newer event will judge the new bytes.
+      this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
+      return 'superseded';
+    }
+    const inspection = head ? await this.inspect(subject, head) : missing();
+    const verdict = this.verdict(subject, head, inspection);
+    const result = await this.outcomes.record(verdict);
+    if (!verdict.accepted && head) await this.dispose(subject.message);
+    this.logger.log({
+      msg: 'object judged',
+      key: subject.message.key,
+      accepted: verdict.accepted,
+      reason: verdict.accepted ? undefined : verdict.reason,
+      result,
+    });
+    if (result === 'superseded') return 'superseded';
+    return verdict.accepted ? 'accepted' : 'rejected';
+  }
+
+  private async resolve(message: UploadEventMessage): Promise<Subject> {
+    const parsedKey = parseObjectKey(message.key);
+    const upload = parsedKey ? await this.uploads.findById(parsedKey.uploadId) : null;
+    const { originalsBucket, thumbnailsBucket } = this.config.storage;
+    const belongs =
+      parsedKey !== null &&
+      upload !== null &&
+      upload.userId === parsedKey.userId &&
+      (parsedKey.role === 'ORIGINAL'
+        ? message.bucket === originalsBucket && upload.originalKey === message.key
+        : message.bucket === thumbnailsBucket && upload.thumbnailKey === message.key);
+    if (!belongs || !parsedKey || !upload) return { message, upload: null, declaredType: null, declaredSize: null };
+    return parsedKey.role === 'ORIGINAL'
+      ? { message, upload, declaredType: upload.contentType, declaredSize: upload.size }
+      : { message, upload, declaredType: upload.thumbnailContentType, declaredSize: upload.thumbnailSize };
+  }
+
+  private async inspect(subject: Subject, head: ObjectHead): Promise<Inspection> {
+    if (!subject.upload || !subject.declaredType) {
+      return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
+    }
+    if (subject.declaredSize !== null && head.size !== subject.declaredSize) {
+      return {
+        ok: false,
+        reason: RejectionReason.SizeMismatch,
+        detail: `Declared ${subject.declaredSize} bytes but the object has ${head.size}.`,
+      };
+    }
+    const sample = await this.sample(subject.message, head);
+    if (!sample) return missing();
+    const isThumbnail = subject.upload.thumbnailKey === subject.message.key;
+    return inspectImage(sample, {
+      declaredType: subject.declaredType,
+      maxPixels: this.config.inspection.maxPixels,
+      ...(isThumbnail ? { allowedTypes: ALLOWED_THUMBNAIL_TYPES } : {}),
+    });
+  }
+
+  /** Reads only the first and last bytes: memory stays flat whatever the image size. */
+  private async sample(message: UploadEventMessage, head: ObjectHead): Promise<ObjectSample | null> {
+    if (head.size === 0) return { size: 0, head: Buffer.alloc(0), tail: Buffer.alloc(0) };
+    const first = await this.storage.readRange(message.bucket, message.key, 0, Math.min(head.size, HEAD_BYTES) - 1);
+    if (!first) return null;
+    if (head.size <= HEAD_BYTES) return { size: head.size, head: first, tail: first.subarray(-TAIL_BYTES) };
+    const last = await this.storage.readRange(message.bucket, message.key, head.size - TAIL_BYTES, head.size - 1);
+    if (!last) return null;
+    return { size: head.size, head: first, tail: last };
+  }
+
+  private verdict(subject: Subject, head: ObjectHead | null, inspection: Inspection): ObjectVerdict {
+    const { message, upload } = subject;
+    const parsedKey = parseObjectKey(message.key);
+    const base = {
+      bucket: message.bucket,
+      key: message.key,
+      role: parsedKey?.role ?? ('ORIGINAL' as const),
+      uploadId: upload?.id ?? null,
+      userId: upload?.userId ?? null,
+      sequencer: normaliseSequencer(message.sequencer),
+      eTag: head?.eTag ?? message.eTag,
+      bytes: head?.size ?? message.size,
+    };
+    if (!inspection.ok) return { ...base, accepted: false, reason: inspection.reason, detail: inspection.detail };
+    return {
+      ...base,
+      accepted: true,
+      contentType: inspection.contentType,
+      width: inspection.width,
+      height: inspection.height,
+      url: objectUrl(this.config.aws, message.bucket, message.key),
+    };
+  }
+
+  /** A rejected object is never served: delete it, or keep it aside for a person to look at. */
+  private async dispose(message: UploadEventMessage): Promise<void> {
+    if (this.config.inspection.rejectedObjectAction === 'quarantine') {
+      await this.storage.move(message.bucket, message.key, QUARANTINE_PREFIX + message.key);
+    } else {
+      await this.storage.delete(message.bucket, message.key);
+    }
+  }
+
+  /** Retries cannot fix a malformed message, so it goes to the DLQ now, with the reason. */
+  private async deadLetter(incoming: IncomingMessage, reason: string): Promise<void> {
+    this.logger.warn({ msg: 'malformed message dead-lettered', messageId: incoming.messageId, reason });
+    await this.queue.send(this.config.queue.deadLetterQueueUrl, incoming.body || '(empty)', {
+      failureReason: reason,
+      failedStage: 'worker',
+      sourceMessageId: incoming.messageId,
+    });
+  }
+}
+
+function missing(): Inspection {
+  return { ok: false, reason: RejectionReason.ObjectMissing, detail: 'The object no longer exists in S3.' };
+}

@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsModule } from '@ssut/nestjs-sqs';
+import { APP_CONFIG, WorkerConfig } from '@lib/config';
+import { DatabaseModule } from '@lib/database';
+import { awsProviders } from './aws/aws.providers';
+import { ConsumerDrainService } from './consumer-drain.service';
+import { ObjectIngestService } from './ingest/object-ingest.service';
+import { UPLOADS_CONSUMER, UploadEventHandler } from './ingest/upload-event.handler';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class WorkerConfigModule {},
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }, ...awsProviders],
+      exports: [APP_CONFIG, ...awsProviders.map((p) => ('provide' in p ? p.provide : p))],
+    };
+    return {
+      module: WorkerModule,
+      imports: [
+        configModule,
+        DatabaseModule,
+        SqsModule.registerAsync({
+          inject: [SQSClient],
+          useFactory: (sqs: SQSClient) => ({
+            consumers: [
+              {
+                name: UPLOADS_CONSUMER,
+                queueUrl: config.queue.uploadsQueueUrl,
+                sqs,
+                batchSize: config.consumer.batchSize,
+                visibilityTimeout: config.consumer.visibilityTimeoutSeconds,
+                heartbeatInterval: config.consumer.heartbeatSeconds,
+                waitTimeSeconds: config.consumer.waitTimeSeconds,
+                // Lets stop() wait for the batch in flight instead of abandoning it.
+                pollingCompleteWaitTimeMs: config.consumer.shutdownGraceSeconds * 1000,
+                messageSystemAttributeNames: ['ApproximateReceiveCount'],
+                messageAttributeNames: ['All'],
+              },
+            ],
+          }),
+        }),
+      ],
+      providers: [ObjectIngestService, UploadEventHandler, ConsumerDrainService],
+    };
+  }
+}

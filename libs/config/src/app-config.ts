@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import { databaseUrl } from './database-url';
+import { apiEnv, awsEnv, databaseEnv, forwarderEnv, logEnv, queueEnv, storageEnv, workerEnv } from './env.schema';
+
+export interface AwsConfig {
+  region: string;
+  /** Set only for an emulator; real AWS resolves its own endpoints. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+}
+
+export interface StorageConfig {
+  originalsBucket: string;
+  thumbnailsBucket: string;
+  downloadUrlTtlSeconds: number;
+  cdnBaseUrl?: string;
+}
+
+export interface QueueConfig {
+  uploadsQueueUrl: string;
+  deadLetterQueueUrl: string;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  poolSize: number;
+}
+
+export interface AuthConfig {
+  jwtSecret?: string;
+  jwksUrl?: string;
+  issuer: string;
+  audience: string;
+  clockSkewSeconds: number;
+  devTokenEnabled: boolean;
+  devTokenTtlSeconds: number;
+}
+
+export interface UploadPolicyConfig {
+  urlTtlSeconds: number;
+  maxBytes: number;
+  maxThumbnailBytes: number;
+}
+
+export interface SharedConfig {
+  logLevel: string;
+  aws: AwsConfig;
+  storage: StorageConfig;
+  queue: QueueConfig;
+  database: DatabaseConfig;
+}
+
+export interface ApiConfig extends SharedConfig {
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  webOrigins: string[];
+  auth: AuthConfig;
+  uploads: UploadPolicyConfig;
+}
+
+export interface WorkerConfig extends SharedConfig {
+  consumer: {
+    batchSize: number;
+    visibilityTimeoutSeconds: number;
+    heartbeatSeconds: number;
+    waitTimeSeconds: number;
+    shutdownGraceSeconds: number;
+  };
+  metrics: { host: string; port: number };
+  inspection: { maxPixels: number; rejectedObjectAction: 'delete' | 'quarantine' };
+}
+
+export interface ForwarderConfig {
+  region: string;
+  endpoint?: string;
+  uploadsQueueUrl: string;
+  maxAttempts: number;
+  baseDelayMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(issues: z.ZodIssue[]) {
+    super(
+      'Invalid configuration:\n' +
+        issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  // Empty strings mean "unset" so compose files and .env templates can leave a value blank.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError(result.error.issues);
+  return result.data;
+}
+
+const sharedSchema = awsEnv.merge(storageEnv).merge(queueEnv).merge(databaseEnv).merge(logEnv);
+
+function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): SharedConfig {
+  return {
+    logLevel: env.LOG_LEVEL,
+    aws: {
+      region: env.AWS_REGION,
+      endpoint: env.AWS_ENDPOINT_URL,
+      // Emulators serve buckets by path; real S3 prefers virtual-hosted style.
+      forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.AWS_ENDPOINT_URL !== undefined,
+    },
+    storage: {
+      originalsBucket: env.S3_ORIGINALS_BUCKET,
+      thumbnailsBucket: env.S3_THUMBNAILS_BUCKET,
+      downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+      cdnBaseUrl: env.CDN_BASE_URL?.replace(/\/+$/, ''),
+    },
+    queue: { uploadsQueueUrl: env.UPLOADS_QUEUE_URL, deadLetterQueueUrl: env.UPLOADS_DLQ_URL },
+    database: { url: databaseUrl(raw), poolSize: env.DATABASE_POOL_SIZE },
+  };
+}
+
+const apiSchema = sharedSchema.merge(apiEnv).superRefine((env, ctx) => {
+  if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['AUTH_JWT_SECRET'],
+      message: 'set AUTH_JWT_SECRET (HS256, local use) or AUTH_JWKS_URL (RS256/ES256, production)',
+    });
+  }
+  if (env.DEV_TOKEN_ENABLED && !env.AUTH_JWT_SECRET) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['DEV_TOKEN_ENABLED'],
+      message: 'the dev token endpoint signs with AUTH_JWT_SECRET, which is not set',
+    });
+  }
+  if (env.DEV_TOKEN_ENABLED && process.env.NODE_ENV === 'production') {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['DEV_TOKEN_ENABLED'],
+      message: 'the dev token endpoint must never be enabled with NODE_ENV=production',
+    });
+  }
+});
+
+export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
+  const env = parse(apiSchema, raw);
+  return {
+    ...toShared(env, raw),
+    host: env.HOST,
+    port: env.PORT,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
+    webOrigins: env.WEB_ORIGINS,
+    auth: {
+      jwtSecret: env.AUTH_JWT_SECRET,
+      jwksUrl: env.AUTH_JWKS_URL,
+      issuer: env.AUTH_ISSUER,
+      audience: env.AUTH_AUDIENCE,
+      clockSkewSeconds: env.AUTH_CLOCK_SKEW_SECONDS,
+      devTokenEnabled: env.DEV_TOKEN_ENABLED,
+      devTokenTtlSeconds: env.DEV_TOKEN_TTL_SECONDS,
+    },
+    uploads: {
+      urlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      maxThumbnailBytes: env.THUMBNAIL_MAX_BYTES,
+    },
+  };
+}
+
+const workerSchema = sharedSchema.merge(workerEnv).superRefine((env, ctx) => {
+  if (env.WORKER_HEARTBEAT_SECONDS >= env.WORKER_VISIBILITY_TIMEOUT_SECONDS) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['WORKER_HEARTBEAT_SECONDS'],
+      message: 'must be shorter than WORKER_VISIBILITY_TIMEOUT_SECONDS, or messages reappear mid-work',
+    });
+  }
+});
+
+export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
+  const env = parse(workerSchema, raw);
+  return {
+    ...toShared(env, raw),
+    consumer: {
+      batchSize: env.WORKER_BATCH_SIZE,
+      visibilityTimeoutSeconds: env.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+      heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
+      waitTimeSeconds: env.WORKER_WAIT_TIME_SECONDS,
+      shutdownGraceSeconds: env.WORKER_SHUTDOWN_GRACE_SECONDS,
+    },
+    metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
+    inspection: { maxPixels: env.IMAGE_MAX_PIXELS, rejectedObjectAction: env.REJECTED_OBJECT_ACTION },
+  };
+}
+
+export function loadForwarderConfig(raw: NodeJS.ProcessEnv): ForwarderConfig {
+  const env = parse(awsEnv.merge(forwarderEnv), raw);
+  return {
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL,
+    uploadsQueueUrl: env.UPLOADS_QUEUE_URL,
+    maxAttempts: env.FORWARDER_MAX_ATTEMPTS,
+    baseDelayMs: env.FORWARDER_BASE_DELAY_MS,
+  };
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** Booleans in the environment are spelled out; anything else is a typo worth failing on. */
+export const envBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const envList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+export const awsEnv = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  S3_FORCE_PATH_STYLE: envBoolean.optional(),
+});
+
+export const storageEnv = z.object({
+  S3_ORIGINALS_BUCKET: z.string().min(3).default('image-originals'),
+  S3_THUMBNAILS_BUCKET: z.string().min(3).default('image-thumbnails'),
+  DOWNLOAD_URL_TTL_SECONDS: envInt(10, 7 * 24 * 3600).default(300),
+  CDN_BASE_URL: z.string().url().optional(),
+});
+
+export const queueEnv = z.object({
+  UPLOADS_QUEUE_URL: z.string().url(),
+  UPLOADS_DLQ_URL: z.string().url(),
+});
+
+export const databaseEnv = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: envInt(1, 100).default(10),
+});
+
+export const logEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const apiEnv = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: envInt(0, 65535).default(3000),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  WEB_ORIGINS: envList.default('http://127.0.0.1:3000,http://localhost:3000'),
+  UPLOAD_URL_TTL_SECONDS: envInt(30, 900).default(300),
+  UPLOAD_MAX_BYTES: envInt(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
+  THUMBNAIL_MAX_BYTES: envInt(1, 50 * 1024 * 1024).default(1024 * 1024),
+  DEV_TOKEN_ENABLED: envBoolean.default('false'),
+  AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_ISSUER: z.string().min(1).default('image-upload-platform'),
+  AUTH_AUDIENCE: z.string().min(1).default('image-upload-api'),
+  AUTH_CLOCK_SKEW_SECONDS: envInt(0, 300).default(30),
+  DEV_TOKEN_TTL_SECONDS: envInt(60, 24 * 3600).default(3600),
+});
+
+export const workerEnv = z.object({
+  WORKER_BATCH_SIZE: envInt(1, 10).default(10),
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(5, 43200).default(60),
+  WORKER_HEARTBEAT_SECONDS: envInt(1, 43200).default(20),
+  WORKER_WAIT_TIME_SECONDS: envInt(0, 20).default(20),
+  WORKER_SHUTDOWN_GRACE_SECONDS: envInt(1, 600).default(25),
+  WORKER_METRICS_PORT: envInt(0, 65535).default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  IMAGE_MAX_PIXELS: envInt(1, 1_000_000_000).default(50_000_000),
+  REJECTED_OBJECT_ACTION: z.enum(['delete', 'quarantine']).default('delete'),
+});
+
+export const forwarderEnv = z.object({
+  UPLOADS_QUEUE_URL: z.string().url(),
+  FORWARDER_MAX_ATTEMPTS: envInt(1, 10).default(4),
+  FORWARDER_BASE_DELAY_MS: envInt(1, 10_000).default(100),
+});

@@ -1,0 +1,3 @@
+export * from './object-key';
+export * from './upload-event.message';
+export * from './upload.contract';

@@ -1,0 +1,22 @@
+export const UPLOAD_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'REJECTED', 'EXPIRED'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+/** What the platform stores and serves; HEIC/AVIF/GIF are sniffed the same way as JPEG. */
+export const ALLOWED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'] as const;
+export type AllowedImageType = (typeof ALLOWED_IMAGE_TYPES)[number];
+
+export const ALLOWED_THUMBNAIL_TYPES = ['image/webp', 'image/jpeg'] as const;
+export type AllowedThumbnailType = (typeof ALLOWED_THUMBNAIL_TYPES)[number];
+
+/** Why the worker refused an object: stable codes, shown to the client with plain words. */
+export enum RejectionReason {
+  ObjectMissing = 'object-missing',
+  Empty = 'empty',
+  NotAnImage = 'not-an-image',
+  TypeNotAllowed = 'type-not-allowed',
+  TypeMismatch = 'type-mismatch',
+  TooManyPixels = 'too-many-pixels',
+  Corrupt = 'corrupt',
+  SizeMismatch = 'size-mismatch',
+  UnknownUpload = 'unknown-upload',
+}

@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { ImageRepository } from './image.repository';
+import { ObjectOutcomeRepository } from './object-outcome.repository';
+import { PrismaService } from './prisma.service';
+import { UploadRepository } from './upload.repository';
+
+@Global()
+@Module({
+  providers: [PrismaService, UploadRepository, ImageRepository, ObjectOutcomeRepository],
+  exports: [PrismaService, UploadRepository, ImageRepository, ObjectOutcomeRepository],
+})
+export class DatabaseModule {}

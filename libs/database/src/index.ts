@@ -1,0 +1,6 @@
+export * from './database.module';
+export * from './image.repository';
+export * from './object-outcome.repository';
+export * from './prisma-error';
+export * from './prisma.service';
+export * from './upload.repository';

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { ObjectRole } from '@lib/contracts';
+import { PrismaService } from './prisma.service';
+import { withDb } from './prisma-error';
+
+export interface ObjectVerdictBase {
+  bucket: string;
+  key: string;
+  role: ObjectRole;
+  uploadId: string | null;
+  userId: string | null;
+  /** Normalised (left-padded, upper-case) so the database can order it. */
+  sequencer: string;
+  eTag: string;
+  bytes: number;
+}
+
+export interface AcceptedObject extends ObjectVerdictBase {
+  accepted: true;
+  contentType: string;
+  width: number;
+  height: number;
+  url: string;
+}
+
+export interface RejectedObject extends ObjectVerdictBase {
+  accepted: false;
+  reason: string;
+  detail: string;
+}
+
+export type ObjectVerdict = AcceptedObject | RejectedObject;
+
+/** `applied`: this event is the newest for its object and its outcome is now stored.
+ *  `superseded`: the same or a newer event was already stored, so nothing changed. */
+export type RecordResult = 'applied' | 'superseded';
+
+/**
+ * Stores what the worker decided about an S3 object. Idempotency is keyed on the object
+ * (bucket + key) and ordered by the S3 sequencer, so redelivered and out-of-order events
+ * are harmless: only a strictly newer event changes anything.
+ */
+@Injectable()
+export class ObjectOutcomeRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  record(verdict: ObjectVerdict): Promise<RecordResult> {
+    return withDb(() =>
+      this.prisma.$transaction(async (tx) => {
+        const v = verdict;
+        const contentType = v.accepted ? v.contentType : null;
+        const width = v.accepted ? v.width : null;
+        const height = v.accepted ? v.height : null;
+        const reason = v.accepted ? null : v.reason;
+        const changed = await tx.$executeRaw`
+          INSERT INTO stored_objects
+            (bucket, key, upload_id, role, sequencer, e_tag, bytes, content_type, width, height, accepted, reason, updated_at)
+          VALUES
+            (${v.bucket}, ${v.key}, ${v.uploadId}::uuid, CAST(${v.role} AS "ObjectRole"), ${v.sequencer}, ${v.eTag},
+             ${v.bytes}, ${contentType}, ${width}, ${height}, ${v.accepted}, ${reason}, now())
+          ON CONFLICT (bucket, key) DO UPDATE SET
+            upload_id = EXCLUDED.upload_id, role = EXCLUDED.role, sequencer = EXCLUDED.sequencer,
+            e_tag = EXCLUDED.e_tag, bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type,
+            width = EXCLUDED.width, height = EXCLUDED.height, accepted = EXCLUDED.accepted,
+            reason = EXCLUDED.reason, updated_at = now()
+          WHERE stored_objects.sequencer < EXCLUDED.sequencer`;
+        if (changed === 0) return 'superseded';
+        if (v.role !== 'ORIGINAL' || !v.uploadId) return 'applied';
+
+        if (v.accepted) {
+          await tx.$executeRaw`
+            INSERT INTO images
+              (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer, updated_at)
+            VALUES
+              (${randomUUID()}::uuid, ${v.uploadId}::uuid, ${v.userId}, ${v.bucket}, ${v.key}, ${v.url}, ${v.contentType},
+               ${v.bytes}, ${v.width}, ${v.height}, ${v.eTag}, ${v.sequencer}, now())
+            ON CONFLICT (bucket, key) DO UPDATE SET
+              url = EXCLUDED.url, content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes,
+              width = EXCLUDED.width, height = EXCLUDED.height, e_tag = EXCLUDED.e_tag,
+              sequencer = EXCLUDED.sequencer, updated_at = now()`;
+          await tx.$executeRaw`
+            UPDATE uploads SET status = 'READY', rejection_code = NULL, rejection_detail = NULL, updated_at = now()
+            WHERE id = ${v.uploadId}::uuid`;
+        } else {
+          // A newer object that fails verification replaces a good one: stop serving the old.
+          await tx.$executeRaw`DELETE FROM images WHERE bucket = ${v.bucket} AND key = ${v.key}`;
+          await tx.$executeRaw`
+            UPDATE uploads SET status = 'REJECTED', rejection_code = ${v.reason}, rejection_detail = ${v.detail},
+              updated_at = now()
+            WHERE id = ${v.uploadId}::uuid`;
+        }
+        return 'applied';
+      }),
+    );
+  }
+}

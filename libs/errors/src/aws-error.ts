@@ -1,0 +1,30 @@
+import { AppError } from './app-error';
+import { errors } from './errors';
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+const NOT_FOUND_NAMES = new Set(['NotFound', 'NoSuchKey', 'NoSuchBucket', 'NoSuchVersion']);
+
+export function isAwsNotFound(error: unknown): boolean {
+  const e = (error ?? {}) as AwsLikeError;
+  return NOT_FOUND_NAMES.has(e.name ?? '') || e.$metadata?.httpStatusCode === 404;
+}
+
+/**
+ * Wraps an AWS SDK failure in the platform's error type. 5xx, throttling and network faults
+ * are retryable; a 4xx means our request was wrong and retrying will not help.
+ */
+export function fromAwsError(service: string, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = (error ?? {}) as AwsLikeError;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429 && !e.$retryable) {
+    return errors.internal(error);
+  }
+  return errors.dependencyUnavailable(service, error);
+}

@@ -1,0 +1,2 @@
+export * from './queue.repository';
+export * from './sqs-client.factory';

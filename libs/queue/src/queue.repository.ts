@@ -1,0 +1,130 @@
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  Message,
+  MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { fromAwsError } from '@lib/errors';
+
+export interface OutgoingMessage {
+  id: string;
+  body: string;
+  attributes?: Record<string, string>;
+}
+
+export interface FailedEntry {
+  id: string;
+  code: string;
+  message: string;
+  senderFault: boolean;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** SQS allows at most 10 entries per batch call. */
+export const SQS_MAX_BATCH = 10;
+
+function toAttributes(attributes?: Record<string, string>): Record<string, MessageAttributeValue> | undefined {
+  if (!attributes) return undefined;
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+  );
+}
+
+export class QueueRepository {
+  constructor(private readonly sqs: SQSClient) {}
+
+  /** Sends up to 10 messages; returns the entries SQS refused, so callers retry only those. */
+  async sendBatch(queueUrl: string, messages: OutgoingMessage[]): Promise<FailedEntry[]> {
+    if (messages.length === 0) return [];
+    if (messages.length > SQS_MAX_BATCH) throw new RangeError(`at most ${SQS_MAX_BATCH} messages per batch`);
+    try {
+      const out = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m) => ({
+            Id: m.id,
+            MessageBody: m.body,
+            MessageAttributes: toAttributes(m.attributes),
+          })),
+        }),
+      );
+      return (out.Failed ?? []).map((f) => ({
+        id: f.Id ?? '',
+        code: f.Code ?? 'Unknown',
+        message: f.Message ?? '',
+        senderFault: f.SenderFault ?? false,
+      }));
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+
+  async send(queueUrl: string, body: string, attributes?: Record<string, string>): Promise<string> {
+    try {
+      const out = await this.sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: toAttributes(attributes) }),
+      );
+      return out.MessageId ?? '';
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+
+  async receive(queueUrl: string, max: number, visibilityTimeoutSeconds: number, waitSeconds = 0): Promise<Message[]> {
+    try {
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(max, SQS_MAX_BATCH),
+          VisibilityTimeout: visibilityTimeoutSeconds,
+          WaitTimeSeconds: waitSeconds,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      return out.Messages ?? [];
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+
+  async delete(queueUrl: string, receiptHandle: string): Promise<void> {
+    try {
+      await this.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+
+  async depth(queueUrl: string): Promise<QueueDepth> {
+    try {
+      const out = await this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      const a = out.Attributes ?? {};
+      return {
+        visible: Number(a.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+      };
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+}

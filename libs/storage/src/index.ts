@@ -1,0 +1,4 @@
+export * from './object-storage.repository';
+export * from './object-url';
+export * from './s3-client.factory';
+export * from './url-signer';

@@ -1,0 +1,104 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { fromAwsError, isAwsNotFound } from '@lib/errors';
+
+export interface ObjectHead {
+  size: number;
+  eTag: string;
+  contentType?: string;
+  lastModified?: Date;
+}
+
+/** Every S3 call of the platform goes through here, so tests can run it for real or swap it. */
+export class ObjectStorageRepository {
+  constructor(private readonly s3: S3Client) {}
+
+  /** null when the object does not exist (deleted before we got to it). */
+  async head(bucket: string, key: string): Promise<ObjectHead | null> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        size: out.ContentLength ?? 0,
+        eTag: (out.ETag ?? '').replace(/"/g, ''),
+        contentType: out.ContentType,
+        lastModified: out.LastModified,
+      };
+    } catch (error) {
+      if (isAwsNotFound(error)) return null;
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /** Reads bytes [start, end] inclusive; null if the object vanished meanwhile. */
+  async readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer | null> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
+      );
+      if (!out.Body) return Buffer.alloc(0);
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (error) {
+      if (isAwsNotFound(error)) return null;
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  async read(bucket: string, key: string): Promise<Buffer | null> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!out.Body) return Buffer.alloc(0);
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (error) {
+      if (isAwsNotFound(error)) return null;
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  async put(bucket: string, key: string, body: Buffer, contentType: string): Promise<string> {
+    try {
+      const out = await this.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+      );
+      return (out.ETag ?? '').replace(/"/g, '');
+    } catch (error) {
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /** Deleting a missing key succeeds, as in S3 itself: callers may retry freely. */
+  async delete(bucket: string, key: string): Promise<void> {
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      if (isAwsNotFound(error)) return;
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  async move(bucket: string, key: string, toKey: string): Promise<void> {
+    try {
+      await this.s3.send(
+        new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURIComponent(key)}` }),
+      );
+    } catch (error) {
+      if (isAwsNotFound(error)) return;
+      throw fromAwsError('S3', error);
+    }
+    await this.delete(bucket, key);
+  }
+
+  async ping(bucket: string): Promise<void> {
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      throw fromAwsError('S3', error);
+    }
+  }
+}
