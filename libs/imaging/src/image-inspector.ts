@@ -81,7 +81,9 @@ export async function inspectImage(sample: ObjectSample, policy: InspectionPolic
   }
   let meta: Metadata;
   try {
-    meta = await sharp(sample.head, { failOn: 'error' }).metadata();
+    // Only the header is parsed here, so sharp's own pixel limit (which would make a bomb look
+    // like a corrupt file) is off; the declared dimensions are checked against ours below.
+    meta = await sharp(sample.head, { failOn: 'error', limitInputPixels: false }).metadata();
   } catch {
     return reject(RejectionReason.Corrupt, 'The image header could not be read.');
   }

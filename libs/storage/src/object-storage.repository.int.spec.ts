@@ -1,0 +1,42 @@
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { testAws, uniqueName } from '@lib/testing';
+import { ObjectStorageRepository } from './object-storage.repository';
+import { createS3Client } from './s3-client.factory';
+
+describe('ObjectStorageRepository against the S3 emulator', () => {
+  const s3 = createS3Client(testAws());
+  const storage = new ObjectStorageRepository(s3);
+  const bucket = uniqueName('storage');
+  const body = Buffer.from('0123456789abcdefghij');
+
+  beforeAll(() => s3.send(new CreateBucketCommand({ Bucket: bucket })));
+  afterAll(() => s3.destroy());
+
+  it('puts, heads and reads byte ranges of an object', async () => {
+    const eTag = await storage.put(bucket, 'a/b c', body, 'text/plain');
+    const head = await storage.head(bucket, 'a/b c');
+    expect(head).toMatchObject({ size: body.length, eTag, contentType: 'text/plain' });
+    expect((await storage.readRange(bucket, 'a/b c', 0, 3))!.toString()).toBe('0123');
+    expect((await storage.readRange(bucket, 'a/b c', 16, 19))!.toString()).toBe('ghij');
+  });
+
+  it('answers null for a missing object and treats deleting one as success', async () => {
+    expect(await storage.head(bucket, 'missing')).toBeNull();
+    expect(await storage.readRange(bucket, 'missing', 0, 1)).toBeNull();
+    await expect(storage.delete(bucket, 'missing')).resolves.toBeUndefined();
+  });
+
+  it('moves an object under another key', async () => {
+    await storage.put(bucket, 'originals/u/x', body, 'image/jpeg');
+    await storage.move(bucket, 'originals/u/x', 'quarantine/originals/u/x');
+    expect(await storage.head(bucket, 'originals/u/x')).toBeNull();
+    expect((await storage.head(bucket, 'quarantine/originals/u/x'))?.size).toBe(body.length);
+  });
+
+  it('wraps an unreachable S3 as a retryable dependency error', async () => {
+    const offline = new ObjectStorageRepository(
+      createS3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true }),
+    );
+    await expect(offline.head(bucket, 'x')).rejects.toMatchObject({ code: 'dependency-unavailable', retryable: true });
+  });
+});
