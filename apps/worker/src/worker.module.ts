@@ -7,6 +7,10 @@ import { awsProviders } from './aws/aws.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { ObjectIngestService } from './ingest/object-ingest.service';
 import { UPLOADS_CONSUMER, UploadEventHandler } from './ingest/upload-event.handler';
+import { MaintenanceService } from './maintenance/maintenance.service';
+import { SweepScheduler } from './maintenance/sweep.scheduler';
+import { MetricsServer } from './observability/metrics.server';
+import { WorkerMetrics } from './observability/worker.metrics';
 
 @Module({})
 export class WorkerModule {
@@ -43,7 +47,15 @@ export class WorkerModule {
           }),
         }),
       ],
-      providers: [ObjectIngestService, UploadEventHandler, ConsumerDrainService],
+      providers: [
+        ObjectIngestService,
+        UploadEventHandler,
+        ConsumerDrainService,
+        MaintenanceService,
+        SweepScheduler,
+        WorkerMetrics,
+        MetricsServer,
+      ],
     };
   }
 }

@@ -69,6 +69,8 @@ export interface WorkerConfig extends SharedConfig {
   };
   metrics: { host: string; port: number };
   inspection: { maxPixels: number; rejectedObjectAction: 'delete' | 'quarantine' };
+  thumbnails: { waitSeconds: number; maxSide: number };
+  sweep: { intervalSeconds: number; expiryGraceSeconds: number };
 }
 
 export interface ForwarderConfig {
@@ -191,6 +193,8 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
     },
     metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
     inspection: { maxPixels: env.IMAGE_MAX_PIXELS, rejectedObjectAction: env.REJECTED_OBJECT_ACTION },
+    thumbnails: { waitSeconds: env.THUMBNAIL_WAIT_SECONDS, maxSide: env.THUMBNAIL_MAX_SIDE },
+    sweep: { intervalSeconds: env.SWEEP_INTERVAL_SECONDS, expiryGraceSeconds: env.UPLOAD_EXPIRY_GRACE_SECONDS },
   };
 }
 

@@ -68,6 +68,10 @@ export const workerEnv = z.object({
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   IMAGE_MAX_PIXELS: envInt(1, 1_000_000_000).default(50_000_000),
   REJECTED_OBJECT_ACTION: z.enum(['delete', 'quarantine']).default('delete'),
+  THUMBNAIL_WAIT_SECONDS: envInt(0, 24 * 3600).default(60),
+  THUMBNAIL_MAX_SIDE: envInt(16, 2048).default(256),
+  SWEEP_INTERVAL_SECONDS: envInt(1, 3600).default(15),
+  UPLOAD_EXPIRY_GRACE_SECONDS: envInt(0, 7 * 24 * 3600).default(300),
 });
 
 export const forwarderEnv = z.object({

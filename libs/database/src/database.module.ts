@@ -2,11 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import { ImageRepository } from './image.repository';
 import { ObjectOutcomeRepository } from './object-outcome.repository';
 import { PrismaService } from './prisma.service';
+import { UploadMaintenanceRepository } from './upload-maintenance.repository';
 import { UploadRepository } from './upload.repository';
 
 @Global()
 @Module({
-  providers: [PrismaService, UploadRepository, ImageRepository, ObjectOutcomeRepository],
-  exports: [PrismaService, UploadRepository, ImageRepository, ObjectOutcomeRepository],
+  providers: [PrismaService, UploadRepository, ImageRepository, ObjectOutcomeRepository, UploadMaintenanceRepository],
+  exports: [PrismaService, UploadRepository, ImageRepository, ObjectOutcomeRepository, UploadMaintenanceRepository],
 })
 export class DatabaseModule {}

@@ -3,4 +3,5 @@ export * from './image.repository';
 export * from './object-outcome.repository';
 export * from './prisma-error';
 export * from './prisma.service';
+export * from './upload-maintenance.repository';
 export * from './upload.repository';

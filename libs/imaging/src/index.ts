@@ -1,1 +1,2 @@
 export * from './image-inspector';
+export * from './thumbnail.renderer';

@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { fromAwsError, isAwsNotFound } from '@lib/errors';
 
 export interface ObjectHead {
@@ -50,11 +51,11 @@ export class ObjectStorageRepository {
     }
   }
 
-  async read(bucket: string, key: string): Promise<Buffer | null> {
+  /** Streams the object's body, so large originals never sit whole in memory. */
+  async openStream(bucket: string, key: string): Promise<Readable | null> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!out.Body) return Buffer.alloc(0);
-      return Buffer.from(await out.Body.transformToByteArray());
+      return (out.Body as Readable | undefined) ?? Readable.from([]);
     } catch (error) {
       if (isAwsNotFound(error)) return null;
       throw fromAwsError('S3', error);

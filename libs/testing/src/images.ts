@@ -20,6 +20,19 @@ export async function makeJpeg(width = 640, height = 480, options: { exifOrienta
   return image.jpeg({ quality: 85 }).toBuffer();
 }
 
+/**
+ * Pads a JPEG to an exact length with a comment (COM) segment after SOI: still a valid JPEG
+ * ending in its EOI marker, so two different images can share a declared size.
+ */
+export function padJpeg(jpeg: Buffer, length: number): Buffer {
+  const padding = length - jpeg.length - 4;
+  if (padding < 0 || padding > 65_533) throw new RangeError(`cannot pad ${jpeg.length} bytes to ${length}`);
+  const segment = Buffer.alloc(4 + padding, 0x20);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(padding + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
 export function makePng(width = 64, height = 48): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: '#cc3366' } })
     .png()

@@ -14,7 +14,10 @@ import { HEAD_BYTES, inspectImage, Inspection, ObjectSample, TAIL_BYTES } from '
 import { QueueRepository } from '@lib/queue';
 import { ObjectHead, ObjectStorageRepository, objectUrl } from '@lib/storage';
 
-export type IngestOutcome = 'accepted' | 'rejected' | 'superseded' | 'dead-lettered';
+export interface IngestResult {
+  outcome: 'accepted' | 'rejected' | 'superseded' | 'dead-lettered';
+  reason?: string;
+}
 
 export interface IncomingMessage {
   messageId: string;
@@ -46,18 +49,18 @@ export class ObjectIngestService {
     private readonly queue: QueueRepository,
   ) {}
 
-  async ingest(incoming: IncomingMessage): Promise<IngestOutcome> {
+  async ingest(incoming: IncomingMessage): Promise<IngestResult> {
     const parsed = parseUploadEventMessage(incoming.body);
     if (!parsed.ok) {
       await this.deadLetter(incoming, parsed.reason);
-      return 'dead-lettered';
+      return { outcome: 'dead-lettered', reason: 'malformed-message' };
     }
     const subject = await this.resolve(parsed.value);
     const head = await this.storage.head(subject.message.bucket, subject.message.key);
     if (head && head.eTag.toLowerCase() !== subject.message.eTag.toLowerCase() && subject.message.eTag !== '') {
       // The object was overwritten after this event; the newer event will judge the new bytes.
       this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
-      return 'superseded';
+      return { outcome: 'superseded' };
     }
     const inspection = head ? await this.inspect(subject, head) : missing();
     const verdict = this.verdict(subject, head, inspection);
@@ -70,8 +73,8 @@ export class ObjectIngestService {
       reason: verdict.accepted ? undefined : verdict.reason,
       result,
     });
-    if (result === 'superseded') return 'superseded';
-    return verdict.accepted ? 'accepted' : 'rejected';
+    if (result === 'superseded') return { outcome: 'superseded' };
+    return verdict.accepted ? { outcome: 'accepted' } : { outcome: 'rejected', reason: verdict.reason };
   }
 
   private async resolve(message: UploadEventMessage): Promise<Subject> {
@@ -95,6 +98,7 @@ export class ObjectIngestService {
     if (!subject.upload || !subject.declaredType) {
       return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
     }
+    if (head.size === 0) return { ok: false, reason: RejectionReason.Empty, detail: 'The object is empty.' };
     if (subject.declaredSize !== null && head.size !== subject.declaredSize) {
       return {
         ok: false,

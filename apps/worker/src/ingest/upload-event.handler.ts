@@ -1,13 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
 import { SqsMessageHandler } from '@ssut/nestjs-sqs';
+import { isAppError } from '@lib/errors';
+import { WorkerMetrics } from '../observability/worker.metrics';
 import { ObjectIngestService } from './object-ingest.service';
 
 export const UPLOADS_CONSUMER = 'uploads';
 
 @Injectable()
 export class UploadEventHandler {
-  constructor(private readonly ingest: ObjectIngestService) {}
+  constructor(
+    private readonly ingest: ObjectIngestService,
+    private readonly metrics: WorkerMetrics,
+  ) {}
 
   /**
    * Resolving acknowledges (deletes) the message; throwing leaves it for redelivery after
@@ -15,10 +20,20 @@ export class UploadEventHandler {
    */
   @SqsMessageHandler(UPLOADS_CONSUMER, false)
   async handle(message: Message): Promise<void> {
-    await this.ingest.ingest({
-      messageId: message.MessageId ?? '',
-      body: message.Body,
-      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
-    });
+    const stopTimer = this.metrics.duration.startTimer();
+    try {
+      const result = await this.ingest.ingest({
+        messageId: message.MessageId ?? '',
+        body: message.Body,
+        receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+      });
+      this.metrics.processed.inc({ outcome: result.outcome });
+      if (result.reason) this.metrics.rejected.inc({ reason: result.reason });
+    } catch (error) {
+      this.metrics.failed.inc({ code: isAppError(error) ? error.code : 'unexpected' });
+      throw error;
+    } finally {
+      stopTimer();
+    }
   }
 }

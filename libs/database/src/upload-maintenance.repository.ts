@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from './prisma.service';
+import { withDb } from './prisma-error';
+
+export interface ThumbnailWork {
+  uploadId: string;
+  userId: string;
+  originalBucket: string;
+  originalKey: string;
+}
+
+export interface OverdueUpload {
+  id: string;
+  userId: string;
+  originalKey: string;
+  thumbnailKey: string | null;
+}
+
+/** A claim older than this is taken to belong to a worker that died mid-way. */
+const CLAIM_TIMEOUT = '5 minutes';
+
+/**
+ * Periodic work over uploads. Every query claims rows with SKIP LOCKED, so several worker
+ * tasks can sweep at once without doing the same upload twice.
+ */
+@Injectable()
+export class UploadMaintenanceRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * READY uploads that still have no verified thumbnail: at once when the client asked for
+   * none, after `waitSeconds` when it said it would send one.
+   */
+  claimThumbnailWork(waitSeconds: number, limit: number): Promise<ThumbnailWork[]> {
+    return withDb(
+      () =>
+        this.prisma.$queryRaw<ThumbnailWork[]>`
+        UPDATE uploads u SET thumbnail_claimed_at = now()
+        FROM images i
+        WHERE i.upload_id = u.id AND u.id IN (
+          SELECT u2.id FROM uploads u2
+          JOIN images i2 ON i2.upload_id = u2.id
+          WHERE u2.status = 'READY'
+            AND (u2.thumbnail_claimed_at IS NULL OR u2.thumbnail_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
+            AND (u2.thumbnail_key IS NULL OR i2.created_at < now() - make_interval(secs => ${waitSeconds}))
+            AND NOT EXISTS (
+              SELECT 1 FROM stored_objects s
+              WHERE s.upload_id = u2.id AND s.role = 'THUMBNAIL' AND s.accepted
+            )
+          ORDER BY i2.created_at
+          LIMIT ${limit}
+          FOR UPDATE OF u2 SKIP LOCKED
+        )
+        RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey"`,
+    );
+  }
+
+  /** Points the upload at the thumbnail the worker made; its S3 event then verifies it. */
+  async useGeneratedThumbnail(uploadId: string, key: string, contentType: string, size: number): Promise<void> {
+    await withDb(() =>
+      this.prisma.upload.update({
+        where: { id: uploadId },
+        data: { thumbnailKey: key, thumbnailContentType: contentType, thumbnailSize: size },
+      }),
+    );
+  }
+
+  /** PENDING uploads whose URLs expired more than `graceSeconds` ago. */
+  findOverduePending(graceSeconds: number, limit: number): Promise<OverdueUpload[]> {
+    return withDb(
+      () =>
+        this.prisma.$queryRaw<OverdueUpload[]>`
+        SELECT id, user_id AS "userId", original_key AS "originalKey", thumbnail_key AS "thumbnailKey"
+        FROM uploads
+        WHERE status = 'PENDING' AND expires_at < now() - make_interval(secs => ${graceSeconds})
+        ORDER BY expires_at
+        LIMIT ${limit}`,
+    );
+  }
+
+  /** Only a still-PENDING upload expires: a READY verdict that raced the sweep wins. */
+  async markExpired(uploadId: string): Promise<boolean> {
+    const changed = await withDb(
+      () => this.prisma.$executeRaw`
+        UPDATE uploads SET status = 'EXPIRED', updated_at = now() WHERE id = ${uploadId}::uuid AND status = 'PENDING'`,
+    );
+    return changed > 0;
+  }
+}
