@@ -7,6 +7,8 @@ const steps = [
   ['lint (eslint)', 'npx', ['eslint', '.']],
   ['format (prettier)', 'npx', ['prettier', '--check', '.']],
   ['types (tsc)', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+  // The SIGTERM test runs the built worker as its own process; the forwarder tests load the bundle.
+  ['build (tsc)', 'npm', ['run', '--silent', 'build']],
   ['build lambda bundle', 'npm', ['run', '--silent', 'build:lambda']],
 ];
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -29,8 +31,10 @@ mkdirSync('test-artifacts', { recursive: true });
 const jest = spawnSync(
   'npx',
   ['jest', '--ci', '--json', '--outputFile=test-artifacts/jest-results.json', ...process.argv.slice(2)],
-  { stdio: 'inherit' },
+  // A hung test must fail the run, not stall CI until its own limit.
+  { stdio: 'inherit', timeout: 20 * 60 * 1000, killSignal: 'SIGKILL' },
 );
+if (jest.error) console.error(`✖ jest did not finish: ${jest.error.message}`);
 let summary = { numPassedTests: 0, numFailedTests: 1, numPendingTests: 0 };
 try {
   summary = JSON.parse(readFileSync('test-artifacts/jest-results.json', 'utf8'));

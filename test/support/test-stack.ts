@@ -99,6 +99,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     apiUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
   }
 
+  let runner: LocalLambdaRunner | undefined;
   const stack: TestStack = {
     resources,
     env,
@@ -129,9 +130,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       sqs.destroy();
     },
   };
-  if (options.worker !== false) await stack.startWorker();
+  try {
+    if (options.worker !== false) await stack.startWorker();
+  } catch (error) {
+    // A half-started stack would keep the API listening and hang the test run.
+    await stack.stop();
+    throw error;
+  }
 
-  let runner: LocalLambdaRunner | undefined;
   if (options.forwarder !== false) {
     runner = new LocalLambdaRunner({
       queue,
