@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "uploads" ADD COLUMN     "thumbnail_checksum_sha256" TEXT;
+
