@@ -12,6 +12,8 @@ export interface DatabaseProps {
 }
 
 export const DATABASE_NAME = 'image_uploads';
+/** docker/compose.yaml runs the same PostgreSQL major version locally (checked by its test). */
+export const AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_16_13;
 
 /**
  * Aurora PostgreSQL Serverless v2: a writer and a reader in different AZs. At 0.5 ACU each it
@@ -24,7 +26,7 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_13 });
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_POSTGRES_VERSION });
     const clusterIdentifier = `${props.appName}-db`;
     // Created here rather than by RDS so it gets a retention period instead of "never expire".
     const postgresLog = new logs.LogGroup(this, 'PostgresLog', {

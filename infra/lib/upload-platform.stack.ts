@@ -297,22 +297,32 @@ export class UploadPlatformStack extends Stack {
   }
 
   /**
-   * Reads what clients uploaded, deletes or quarantines what fails verification, consumes the
-   * uploads queue, and reads (never deletes) the DLQ for the monitor: its messages stay for a person.
+   * Reads what clients uploaded, deletes or quarantines what fails verification, writes the
+   * thumbnails it makes itself, consumes the uploads queue and re-announces lost events on it,
+   * dead-letters malformed messages, and reads (never deletes) the DLQ for the monitor: what is
+   * there stays for a person.
    */
   private grantWorker(worker: PlatformService): void {
-    const buckets = this.storage.uploadBuckets;
-    this.allowObjects(worker, ['s3:GetObject', 's3:DeleteObject'], buckets);
-    this.allowObjects(worker, ['s3:PutObject'], buckets, QUARANTINE_PREFIX);
+    const { uploadBuckets, thumbnails } = this.storage;
+    const { uploadsQueue, deadLetterQueue } = this.messaging;
+    this.allowObjects(worker, ['s3:GetObject', 's3:DeleteObject'], uploadBuckets);
+    this.allowObjects(worker, ['s3:PutObject'], [thumbnails]);
+    this.allowObjects(worker, ['s3:PutObject'], uploadBuckets, QUARANTINE_PREFIX);
     worker.allow(
-      listBucketStatement(buckets),
+      listBucketStatement(uploadBuckets),
       new iam.PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-        resources: [this.messaging.uploadsQueue.queueArn],
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+          'sqs:SendMessage',
+        ],
+        resources: [uploadsQueue.queueArn],
       }),
       new iam.PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-        resources: [this.messaging.deadLetterQueue.queueArn],
+        actions: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [deadLetterQueue.queueArn],
       }),
     );
   }

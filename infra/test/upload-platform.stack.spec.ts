@@ -435,7 +435,29 @@ describe('least privilege', () => {
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:ReceiveMessage',
+      'sqs:SendMessage',
     ]);
+  });
+
+  it('lets the worker write only thumbnails and quarantined copies', () => {
+    const [originals, thumbnails] = ['StorageOriginals', 'StorageThumbnails'].map(
+      (prefix) => resource(template, 'AWS::S3::Bucket', prefix).id,
+    );
+    const objects = (bucket: string, prefix: string) => ({ 'Fn::Join': ['', [arnOf(bucket), `/${prefix}*`]] });
+    const puts = allowStatements()
+      .filter(
+        ({ policy, statement }) =>
+          policy.startsWith('WorkerServiceTaskTaskRole') && list(statement.Action).includes('s3:PutObject'),
+      )
+      .flatMap(({ statement }) => list(statement.Resource));
+    expect(puts).toEqual(
+      expect.arrayContaining([
+        objects(thumbnails!, 'thumbnails/'),
+        objects(originals!, 'quarantine/'),
+        objects(thumbnails!, 'quarantine/'),
+      ]),
+    );
+    expect(puts).toHaveLength(3);
   });
 
   it('never lets the worker delete from the DLQ', () => {

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { loadApiConfig, loadForwarderConfig, loadWorkerConfig } from '../../libs/config/src/app-config';
+import { AURORA_POSTGRES_VERSION } from '../../infra/lib/database.construct';
+import { localEnv } from '../../tools/local-stack/local-env';
+import { QUEUE_URL_VARIABLES } from '../local-stack/bootstrap.main';
+import { parseDockerfile } from './dockerfile';
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string; target: string };
+  environment?: Record<string, string>;
+  command?: string[];
+  network_mode?: string;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+const compose = parse(readFileSync(join(ROOT, 'docker', 'compose.yaml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const { services } = compose;
+const env = (name: string) => services[name]!.environment ?? {};
+// What `npm start` gives every process (tools/local-stack/start-stack.ts), with its defaults.
+const npmStartEnv = localEnv({});
+const APPS = ['api', 'worker', 'forwarder'] as const;
+
+describe('docker/compose.yaml', () => {
+  it.each(APPS)(
+    'gives the %s every variable `npm start` sets, with the same values where the network allows',
+    (name) => {
+      // Inside containers the API must listen on all interfaces, and PostgreSQL is another host.
+      const differs = new Set(['HOST', 'DATABASE_URL']);
+      for (const [key, value] of Object.entries(npmStartEnv)) {
+        expect({ key, value: env(name)[key] }).toEqual({ key, value: differs.has(key) ? expect.any(String) : value });
+      }
+      expect(env(name).HOST).toBe('0.0.0.0');
+      expect(new URL(env(name).DATABASE_URL!).hostname).toBe('postgres');
+    },
+  );
+
+  it('configures the API, the worker and the forwarder so that their own config loaders accept it', () => {
+    expect(loadApiConfig(env('api'))).toMatchObject({ host: '0.0.0.0', port: 3000 });
+    expect(loadWorkerConfig(env('worker')).queue.uploadsQueueUrl).toBe(env('worker').UPLOADS_QUEUE_URL);
+    expect(loadForwarderConfig(env('forwarder')).uploadsQueueUrl).toBe(env('forwarder').UPLOADS_QUEUE_URL);
+    for (const key of ['S3_EVENTS_QUEUE_URL', 'UPLOADS_DLQ_URL', 'AWS_ENDPOINT_URL']) {
+      expect(env('forwarder')[key]).toEqual(expect.stringMatching(/^http:\/\//));
+    }
+  });
+
+  it('points every queue URL at the emulator, under the names bootstrap creates', () => {
+    for (const name of [...APPS, 'bootstrap']) {
+      for (const variable of Object.keys(QUEUE_URL_VARIABLES)) {
+        expect(env(name)[variable]).toMatch(new RegExp(`^${env(name).AWS_ENDPOINT_URL}/\\d{12}/[a-z0-9-]+$`));
+      }
+    }
+    expect(Object.keys(QUEUE_URL_VARIABLES).map((variable) => env('api')[variable]!.split('/').at(-1))).toEqual([
+      'uploads',
+      'uploads-dlq',
+      's3-events',
+    ]);
+  });
+
+  it('shares the emulator network namespace, whose service publishes the app ports', () => {
+    for (const name of [...APPS, 'bootstrap']) {
+      expect(services[name]!.network_mode).toBe('service:emulator');
+      expect(services[name]!.ports).toBeUndefined();
+    }
+    const published = services.emulator!.ports!.map((port) => port.split(':').at(-1));
+    expect(published).toEqual(
+      expect.arrayContaining([
+        new URL(env('api').AWS_ENDPOINT_URL!).port,
+        env('api').PORT,
+        String(loadWorkerConfig(env('worker')).metrics.port),
+      ]),
+    );
+  });
+
+  it('pins its images: the moto of the local setup and the PostgreSQL major version of Aurora', () => {
+    const moto = /^moto==(\S+)$/m.exec(readFileSync(join(ROOT, 'tools', 'emulator', 'requirements.lock'), 'utf8'))![1];
+    expect(services.emulator!.image).toBe(`motoserver/moto:${moto}`);
+    expect(services.postgres!.image).toMatch(
+      new RegExp(`^postgres:${AURORA_POSTGRES_VERSION.auroraPostgresMajorVersion}\\.\\d+-alpine$`),
+    );
+  });
+
+  it('builds from docker/Dockerfile targets that exist, and starts the apps after bootstrap and migrations', () => {
+    const targets = parseDockerfile(join(ROOT, 'docker', 'Dockerfile')).stages.map((stage) => stage.name);
+    const built = Object.entries(services).filter(([, service]) => service.build);
+    for (const [, service] of built) {
+      expect(service.build).toMatchObject({ context: '..', dockerfile: 'docker/Dockerfile' });
+      expect(targets).toContain(service.build!.target);
+    }
+    for (const name of APPS) {
+      expect(services[name]!.depends_on).toEqual({
+        bootstrap: { condition: 'service_completed_successfully' },
+        migrate: { condition: 'service_completed_successfully' },
+      });
+    }
+  });
+
+  it('runs the Lambda stand-in and the bootstrap from their compiled entry points', () => {
+    const forwarder = services.forwarder!.command!;
+    expect(forwarder.at(-1)).toBe('dist/tools/local-stack/lambda-runner.main.js');
+    expect(readFileSync(join(ROOT, 'tools', 'local-stack', 'start-stack.ts'), 'utf8')).toContain(
+      `entry: '${forwarder.at(-1)}'`,
+    );
+    expect(services.bootstrap!.command).toEqual(['node', 'dist/docker/local-stack/bootstrap.main.js']);
+  });
+});

@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HEALTHCHECK_SCRIPT } from '../../infra/lib/platform-service.construct';
+import { effective, execForm, lineage, parseDockerfile, stage } from './dockerfile';
+
+const ROOT = join(__dirname, '..', '..');
+const dockerfile = parseDockerfile(join(ROOT, 'docker', 'Dockerfile'));
+const nestProjects = (
+  JSON.parse(readFileSync(join(ROOT, 'nest-cli.json'), 'utf8')) as {
+    projects: Record<string, { sourceRoot: string; entryFile: string }>;
+  }
+).projects;
+const startStack = readFileSync(join(ROOT, 'tools', 'local-stack', 'start-stack.ts'), 'utf8');
+
+const runs = (name: string) =>
+  lineage(dockerfile, name)
+    .flatMap((current) => current.instructions)
+    .filter((instruction) => instruction.op === 'RUN')
+    .map((instruction) => instruction.args);
+
+/** Where `tsc -p tsconfig.build.json` puts a Nest project's entry file. */
+const compiledEntry = (project: string) =>
+  `dist/${nestProjects[project]!.sourceRoot}/${nestProjects[project]!.entryFile}.js`;
+
+describe('docker/Dockerfile', () => {
+  it('builds on a pinned Node 20 image', () => {
+    expect(dockerfile.args.NODE_IMAGE).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+    expect(dockerfile.stages[0]!.from).toBe('${NODE_IMAGE}');
+  });
+
+  it('installs with npm ci, generates the Prisma client, and builds the apps and the Lambda bundle', () => {
+    const build = runs('build').join(' && ');
+    expect(build).toMatch(/npm ci\b/);
+    const order = ['npx prisma generate', 'npm run build ', 'npm run build:lambda'].map((step) => build.indexOf(step));
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('gives the final images production dependencies only', () => {
+    expect(runs('prod-deps').join(' ')).toMatch(/npm ci --omit=dev/);
+    const nodeModules = dockerfile.stages
+      .flatMap((current) => current.instructions)
+      .filter((instruction) => instruction.op === 'COPY' && instruction.args.includes('node_modules'));
+    expect(nodeModules.map((instruction) => instruction.args)).toEqual([
+      '--from=prod-deps /app/node_modules ./node_modules',
+    ]);
+  });
+
+  it('uses exec form for every CMD, ENTRYPOINT and HEALTHCHECK, so SIGTERM reaches node directly', () => {
+    const forms = dockerfile.stages
+      .flatMap((current) => current.instructions)
+      .filter((instruction) => ['CMD', 'ENTRYPOINT', 'HEALTHCHECK'].includes(instruction.op))
+      .map((instruction) => instruction.args.replace(/^(--\S+\s+)*CMD\s+/, ''));
+    expect(forms.filter((args) => execForm(args) === undefined)).toEqual([]);
+  });
+
+  it('makes the API image by default', () => {
+    expect(dockerfile.stages.at(-1)!.name).toBe('api');
+  });
+
+  describe.each(['api', 'worker'])('the %s image', (name) => {
+    it('runs the entry point `npm start` runs, compiled where the build puts it', () => {
+      const entry = compiledEntry(name);
+      expect(startStack).toContain(`entry: '${entry}'`);
+      const cmd = execForm(effective(dockerfile, name, 'CMD'))!;
+      expect(cmd[0]).toBe('node');
+      expect(cmd.at(-1)).toBe(entry);
+      expect(execForm(effective(dockerfile, name, 'ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--']);
+    });
+
+    it('runs as a non-root user', () => {
+      expect(effective(dockerfile, name, 'USER')).toMatch(/^(?!root$|0$)\S+$/);
+    });
+
+    it('health-checks with the same script and target as the ECS task definition', () => {
+      const healthcheck = effective(dockerfile, name, 'HEALTHCHECK')!;
+      expect(execForm(healthcheck.replace(/^(--\S+\s+)*CMD\s+/, ''))).toEqual(['node', HEALTHCHECK_SCRIPT, name]);
+    });
+  });
+
+  it('runs migrations with the Prisma CLI behind the same DATABASE_SECRET preload as the apps', () => {
+    const cmd = execForm(effective(dockerfile, 'migrate', 'CMD'))!;
+    expect(cmd.slice(-3)).toEqual(['node_modules/prisma/build/index.js', 'migrate', 'deploy']);
+    for (const target of ['api', 'worker', 'migrate']) {
+      const preload = execForm(effective(dockerfile, target, 'CMD'))!;
+      expect(preload[preload.indexOf('--require') + 1]).toBe('./dist/docker/runtime/database-url.preload.js');
+    }
+    expect(existsSync(join(ROOT, 'docker', 'runtime', 'database-url.preload.ts'))).toBe(true);
+  });
+
+  it('copies from the build context only files that exist and that .dockerignore lets in', () => {
+    const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('!'))
+      .map((line) => line.slice(1).replace(/\/$/, ''));
+    const sources = stage(dockerfile, 'build')
+      .instructions.concat(stage(dockerfile, 'prod-deps').instructions)
+      .filter((instruction) => instruction.op === 'COPY' && !instruction.args.startsWith('--from'))
+      .flatMap((instruction) => instruction.args.split(' ').slice(0, -1));
+    expect(sources.length).toBeGreaterThan(5);
+    for (const source of sources) {
+      expect({ source, exists: existsSync(join(ROOT, source)) }).toEqual({ source, exists: true });
+      expect({ source, allowed: allowed.some((entry) => source === entry || source.startsWith(`${entry}/`)) }).toEqual({
+        source,
+        allowed: true,
+      });
+    }
+  });
+});
