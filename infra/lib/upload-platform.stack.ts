@@ -118,7 +118,7 @@ export class UploadPlatformStack extends Stack {
       UploadsQueueUrl: this.messaging.uploadsQueue.queueUrl,
       DeadLetterQueueUrl: this.messaging.deadLetterQueue.queueUrl,
       AlarmTopicArn: alarms.topic.topicArn,
-      SlackWebhookSecretName: slackWebhook.secretName,
+      SlackWebhookSecretArn: slackWebhook.secretArn,
       DatabaseSecretArn: this.database.secret.secretArn,
       ClusterName: api.app.service.cluster.clusterName,
       ApiServiceName: api.app.service.serviceName,
