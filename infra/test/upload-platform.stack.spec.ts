@@ -28,11 +28,21 @@ const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
+/** Allow statements of every identity policy: policy resources and roles' inline policies. */
 function allowStatements(): { policy: string; statement: Statement }[] {
-  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, found]) =>
-    (found.Properties.PolicyDocument.Statement as Statement[])
-      .filter((statement) => statement.Effect === 'Allow')
-      .map((statement) => ({ policy, statement })),
+  type Document = { Statement: Statement[] };
+  const documents = [
+    ...Object.entries(template.findResources('AWS::IAM::Policy')).map(
+      ([policy, found]) => [policy, found.Properties.PolicyDocument as Document] as const,
+    ),
+    ...Object.entries(template.findResources('AWS::IAM::Role')).flatMap(([role, found]) =>
+      ((found.Properties.Policies ?? []) as { PolicyDocument: Document }[]).map(
+        ({ PolicyDocument }) => [role, PolicyDocument] as const,
+      ),
+    ),
+  ];
+  return documents.flatMap(([policy, document]) =>
+    document.Statement.filter((statement) => statement.Effect === 'Allow').map((statement) => ({ policy, statement })),
   );
 }
 
