@@ -15,34 +15,67 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A database of its own per run, so tests never touch the local stack's data. */
-async function freshDatabase(): Promise<string> {
-  const base = new URL(databaseUrl(process.env));
-  const name = process.env.TEST_DATABASE_NAME ?? 'image_uploads_test';
-  const admin = new Client({ connectionString: Object.assign(new URL(base), { pathname: '/postgres' }).toString() });
+const TEST_DB_PREFIX = 'image_uploads_test_';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function adminUrl(): string {
+  return Object.assign(new URL(databaseUrl(process.env)), { pathname: '/postgres' }).toString();
+}
+
+/**
+ * A database of its own per run (named after this process), so concurrent runs on one
+ * machine never drop each other's data; ones left by runs that died are cleared here.
+ */
+async function freshDatabase(): Promise<{ name: string; url: string }> {
+  const name = `${TEST_DB_PREFIX}${process.pid}`;
+  const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    const existing = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DB_PREFIX}%'`,
+    );
+    for (const { datname } of existing.rows) {
+      const pid = Number(datname.slice(TEST_DB_PREFIX.length));
+      if (datname === name || !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
     await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
-  const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+  const url = Object.assign(new URL(databaseUrl(process.env)), { pathname: `/${name}` }).toString();
   const migrate = spawnSync('npx', ['prisma', 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: url },
     encoding: 'utf8',
   });
   if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  return url;
+  return { name, url };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 export default async function globalSetup(): Promise<void> {
-  const [databaseUrlForTests, port] = await Promise.all([freshDatabase(), freePort()]);
+  const [database, port] = await Promise.all([freshDatabase(), freePort()]);
   const emulator = await startEmulator({ host: '127.0.0.1', port });
-  (globalThis as { __EMULATOR__?: unknown }).__EMULATOR__ = emulator;
+  Object.assign(globalThis, { __EMULATOR__: emulator, __TEST_DATABASE__: database.name });
   // Test workers are forked after this and inherit these.
   Object.assign(process.env, {
-    DATABASE_URL: databaseUrlForTests,
+    DATABASE_URL: database.url,
     AWS_ENDPOINT_URL: emulator.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',

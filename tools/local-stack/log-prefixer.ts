@@ -6,6 +6,8 @@ const COLORS: Record<string, string> = {
   forwarder: '\x1b[33m',
 };
 const RESET = '\x1b[0m';
+// pino writes numeric levels; Nest's JSON logger writes names.
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 /** Turns a JSON log line into `level message key=value`, which reads better in a terminal. */
 export function readable(line: string): string {
@@ -24,7 +26,9 @@ export function readable(line: string): string {
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
       .join(' ');
-    return `${String(level ?? 'info').padEnd(5)} ${String(msg ?? '')} ${fields}`.trimEnd();
+    const levelName = typeof level === 'number' ? (PINO_LEVELS[level] ?? String(level)) : String(level ?? 'info');
+    delete rest.hostname;
+    return `${levelName.padEnd(5)} ${String(msg ?? '')} ${fields}`.trimEnd();
   } catch {
     return line;
   }

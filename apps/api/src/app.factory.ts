@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,16 +8,28 @@ import { nestLogLevels } from '@lib/observability';
 import { AppModule } from './app.module';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
+import { loggerOptions, registerHttpObservability } from './observability/http-observability';
 
 /** Builds the configured app without listening, so tests drive the same wiring as prod. */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: true });
+  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: true, ...loggerOptions(config.logLevel) });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new ConsoleLogger({ json: true, logLevels: nestLogLevels(config.logLevel) }),
   });
+  // The API serves JSON only; the interactive docs at /docs need inline scripts and styles.
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
+  registerHttpObservability(app);
+  // JSON is the only request body this API reads; anything else is a 415, not a string body.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableCors({ origin: config.webOrigins, methods: ['GET', 'POST', 'DELETE'], maxAge: 600 });
+  app.enableCors({
+    origin: config.webOrigins,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
 
   const document = SwaggerModule.createDocument(
     app,

@@ -8,9 +8,14 @@ import { TokenService } from './auth/token.service';
 import { awsProviders } from './aws.providers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { ApiMetrics } from './observability/api.metrics';
+import { MetricsController } from './observability/metrics.controller';
+import { RateLimiter } from './common/rate-limiter';
 import { ImageUrlService } from './images/image-url.service';
+import { ImageController } from './images/image.controller';
+import { ImageService } from './images/image.service';
 import { UploadController } from './uploads/upload.controller';
-import { UploadService } from './uploads/upload.service';
+import { UPLOAD_RATE_LIMITER, UploadService } from './uploads/upload.service';
 
 @Module({})
 export class AppModule {
@@ -26,14 +31,20 @@ export class AppModule {
         },
         DatabaseModule,
       ],
-      controllers: [UploadController, DevTokenController, HealthController],
+      controllers: [UploadController, ImageController, DevTokenController, HealthController, MetricsController],
       providers: [
         ...awsProviders,
         TokenService,
         { provide: APP_GUARD, useClass: AuthGuard },
         UploadService,
         ImageUrlService,
+        ImageService,
         HealthService,
+        ApiMetrics,
+        {
+          provide: UPLOAD_RATE_LIMITER,
+          useFactory: () => new RateLimiter(config.uploads.ratePerMinute, 60_000),
+        },
       ],
     };
   }

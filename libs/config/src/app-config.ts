@@ -40,6 +40,9 @@ export interface UploadPolicyConfig {
   urlTtlSeconds: number;
   maxBytes: number;
   maxThumbnailBytes: number;
+  ratePerMinute: number;
+  maxPendingPerUser: number;
+  idempotencyTtlSeconds: number;
 }
 
 export interface SharedConfig {
@@ -166,6 +169,9 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       urlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
       maxBytes: env.UPLOAD_MAX_BYTES,
       maxThumbnailBytes: env.THUMBNAIL_MAX_BYTES,
+      ratePerMinute: env.UPLOAD_RATE_LIMIT_PER_MINUTE,
+      maxPendingPerUser: env.MAX_PENDING_UPLOADS_PER_USER,
+      idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
   };
 }

@@ -56,6 +56,9 @@ export const apiEnv = z.object({
   AUTH_AUDIENCE: z.string().min(1).default('image-upload-api'),
   AUTH_CLOCK_SKEW_SECONDS: envInt(0, 300).default(30),
   DEV_TOKEN_TTL_SECONDS: envInt(60, 24 * 3600).default(3600),
+  UPLOAD_RATE_LIMIT_PER_MINUTE: envInt(1, 1_000_000).default(120),
+  MAX_PENDING_UPLOADS_PER_USER: envInt(1, 1_000_000).default(200),
+  IDEMPOTENCY_TTL_SECONDS: envInt(60, 7 * 24 * 3600).default(24 * 3600),
 });
 
 export const workerEnv = z.object({

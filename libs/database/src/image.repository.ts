@@ -23,23 +23,62 @@ export interface ImageWithThumbnail extends ImageRecord {
   thumbnailKey: string | null;
 }
 
+/** Position in the newest-first order: (createdAt, id) is unique, so pages never skip or repeat. */
+export interface ImageCursor {
+  createdAt: Date;
+  id: string;
+}
+
 @Injectable()
 export class ImageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async findByUpload(uploadId: string): Promise<ImageWithThumbnail | null> {
     const image = await withDb(() => this.prisma.image.findUnique({ where: { uploadId } }));
-    if (!image) return null;
-    return { ...image, thumbnailKey: await this.verifiedThumbnailKey(uploadId) };
+    return image ? (await this.withThumbnails([image]))[0]! : null;
   }
 
-  private async verifiedThumbnailKey(uploadId: string): Promise<string | null> {
-    const thumbnail = await withDb(() =>
-      this.prisma.storedObject.findFirst({
-        where: { uploadId, role: 'THUMBNAIL', accepted: true },
-        select: { key: true },
+  /** Scoped to the owner: another user's image is indistinguishable from a missing one. */
+  async findOwned(userId: string, id: string): Promise<ImageWithThumbnail | null> {
+    const image = await withDb(() => this.prisma.image.findFirst({ where: { id, userId } }));
+    return image ? (await this.withThumbnails([image]))[0]! : null;
+  }
+
+  /** Newest first; `limit + 1` rows are read to know whether another page exists. */
+  async listOwned(
+    userId: string,
+    limit: number,
+    after?: ImageCursor,
+  ): Promise<{ items: ImageWithThumbnail[]; hasMore: boolean }> {
+    const rows = await withDb(() =>
+      this.prisma.image.findMany({
+        where: {
+          userId,
+          ...(after
+            ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+            : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
       }),
     );
-    return thumbnail?.key ?? null;
+    return { items: await this.withThumbnails(rows.slice(0, limit)), hasMore: rows.length > limit };
+  }
+
+  /** Removes the upload and, by cascade, its image and object records. */
+  async deleteUpload(uploadId: string): Promise<void> {
+    await withDb(() => this.prisma.upload.deleteMany({ where: { id: uploadId } }));
+  }
+
+  private async withThumbnails(images: ImageRecord[]): Promise<ImageWithThumbnail[]> {
+    if (images.length === 0) return [];
+    const thumbnails = await withDb(() =>
+      this.prisma.storedObject.findMany({
+        where: { uploadId: { in: images.map((i) => i.uploadId) }, role: 'THUMBNAIL', accepted: true },
+        select: { uploadId: true, key: true },
+      }),
+    );
+    const byUpload = new Map(thumbnails.map((t) => [t.uploadId, t.key]));
+    return images.map((image) => ({ ...image, thumbnailKey: byUpload.get(image.uploadId) ?? null }));
   }
 }

@@ -24,6 +24,7 @@ describe('ObjectOutcomeRepository against PostgreSQL', () => {
       thumbnailKey: null,
       thumbnailContentType: null,
       thumbnailSize: null,
+      thumbnailChecksumSha256: null,
       idempotencyKey: null,
       requestHash: null,
       expiresAt: new Date(Date.now() + 60_000),

@@ -42,7 +42,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const e = (error ?? {}) as HttpLikeError;
   const status = e.statusCode ?? e.status;
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
     return errors.unsupportedMediaType('Send the body as application/json.');
   }
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
 import type { ImageWithThumbnail } from '@lib/database';
 import { encodeKey, UrlSigner } from '@lib/storage';
-import type { ImageUrls } from '../uploads/upload.dto';
+import type { ImageUrls } from './image.dto';
 
 /** Download URLs: CDN for thumbnails when configured, otherwise short-lived presigned GETs. */
 @Injectable()

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -20,8 +20,17 @@ export class UploadController {
   @Post()
   @ApiOperation({ summary: 'Start an upload: presigned PUT URLs for the original (and thumbnail)' })
   @ApiCreatedResponse({ type: UploadSessionDto })
-  create(@CurrentUser() user: AuthUser, @Body() body: CreateUploadDto): Promise<UploadSessionDto> {
-    return this.uploads.create(user, body);
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body within 24 h return the same upload; another body is refused (422).',
+  })
+  create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateUploadDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<UploadSessionDto> {
+    return this.uploads.create(user, body, idempotencyKey);
   }
 
   @Get(':uploadId')

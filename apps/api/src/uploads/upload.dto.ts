@@ -2,8 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { ALLOWED_IMAGE_TYPES, ALLOWED_THUMBNAIL_TYPES, UPLOAD_STATUSES, UploadStatus } from '@lib/contracts';
-import type { ImageWithThumbnail, UploadRecord } from '@lib/database';
+import type { UploadRecord } from '@lib/database';
 import type { PresignedRequest } from '@lib/storage';
+import { ImageDto } from '../images/image.dto';
 
 // Base64 of exactly 32 bytes: 43 characters and one '=' of padding.
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -73,20 +74,6 @@ export class UploadSessionDto {
   @ApiPropertyOptional({ type: PresignedRequestDto }) thumbnail?: PresignedRequestDto;
 }
 
-export class ImageDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid' }) uploadId!: string;
-  @ApiProperty() contentType!: string;
-  @ApiProperty() bytes!: number;
-  @ApiProperty() width!: number;
-  @ApiProperty() height!: number;
-  @ApiPropertyOptional({ nullable: true, type: String }) sha256!: string | null;
-  @ApiProperty({ description: 'Short-lived presigned GET.' }) originalUrl!: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'CDN URL when configured, else presigned GET.' })
-  thumbnailUrl!: string | null;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-}
-
 export class RejectionDto {
   @ApiProperty({ example: 'not-an-image' }) code!: string;
   @ApiProperty({ example: 'The bytes are not an image.' }) detail!: string;
@@ -99,28 +86,8 @@ export class UploadStatusDto {
   @ApiPropertyOptional({ type: RejectionDto }) rejection?: RejectionDto;
 }
 
-export interface ImageUrls {
-  originalUrl: string;
-  thumbnailUrl: string | null;
-}
-
 export function toPresignedRequestDto(request: PresignedRequest): PresignedRequestDto {
   return { method: 'PUT', url: request.url, headers: request.headers };
-}
-
-export function toImageDto(image: ImageWithThumbnail, urls: ImageUrls): ImageDto {
-  return {
-    id: image.id,
-    uploadId: image.uploadId,
-    contentType: image.contentType,
-    bytes: image.bytes,
-    width: image.width,
-    height: image.height,
-    sha256: image.sha256,
-    originalUrl: urls.originalUrl,
-    thumbnailUrl: urls.thumbnailUrl,
-    createdAt: image.createdAt.toISOString(),
-  };
 }
 
 export function toUploadStatusDto(upload: UploadRecord, image?: ImageDto): UploadStatusDto {

@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import type { ImageWithThumbnail } from '@lib/database';
+
+export class ImageDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) uploadId!: string;
+  @ApiProperty() contentType!: string;
+  @ApiProperty() bytes!: number;
+  @ApiProperty() width!: number;
+  @ApiProperty() height!: number;
+  @ApiPropertyOptional({ nullable: true, type: String }) sha256!: string | null;
+  @ApiProperty({ description: 'Short-lived presigned GET.' }) originalUrl!: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'CDN URL when configured, else presigned GET.' })
+  thumbnailUrl!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class ImageListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(100, { message: 'must be at most 100' })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'is not a cursor this API issued' })
+  cursor?: string;
+}
+
+export class ImagePageDto {
+  @ApiProperty({ type: [ImageDto] }) items!: ImageDto[];
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Pass as cursor for the next page; null at the end.',
+  })
+  nextCursor!: string | null;
+}
+
+export interface ImageUrls {
+  originalUrl: string;
+  thumbnailUrl: string | null;
+}
+
+export function toImageDto(image: ImageWithThumbnail, urls: ImageUrls): ImageDto {
+  return {
+    id: image.id,
+    uploadId: image.uploadId,
+    contentType: image.contentType,
+    bytes: image.bytes,
+    width: image.width,
+    height: image.height,
+    sha256: image.sha256,
+    originalUrl: urls.originalUrl,
+    thumbnailUrl: urls.thumbnailUrl,
+    createdAt: image.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, ApiConfig } from '@lib/config';
+import { ImageCursor, ImageRepository, UploadRepository } from '@lib/database';
+import { errors } from '@lib/errors';
+import { ObjectStorageRepository } from '@lib/storage';
+import type { AuthUser } from '../auth/auth-user';
+import { ImageUrlService } from './image-url.service';
+import { ImageDto, ImageListQueryDto, ImagePageDto, toImageDto } from './image.dto';
+
+const DEFAULT_PAGE = 20;
+
+export function encodeCursor(cursor: ImageCursor): string {
+  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
+}
+
+export function decodeCursor(value: string): ImageCursor {
+  const [createdAt, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  const date = new Date(createdAt ?? '');
+  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw errors.validationFailed([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+  }
+  return { createdAt: date, id };
+}
+
+@Injectable()
+export class ImageService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: ApiConfig,
+    private readonly images: ImageRepository,
+    private readonly uploads: UploadRepository,
+    private readonly storage: ObjectStorageRepository,
+    private readonly urls: ImageUrlService,
+  ) {}
+
+  async list(user: AuthUser, query: ImageListQueryDto): Promise<ImagePageDto> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const page = await this.images.listOwned(user.id, limit, query.cursor ? decodeCursor(query.cursor) : undefined);
+    const items = await Promise.all(page.items.map(async (image) => toImageDto(image, await this.urls.urlsFor(image))));
+    const last = page.items.at(-1);
+    return { items, nextCursor: page.hasMore && last ? encodeCursor(last) : null };
+  }
+
+  async get(user: AuthUser, id: string): Promise<ImageDto> {
+    const image = await this.images.findOwned(user.id, id);
+    if (!image) throw errors.notFound('Image', id);
+    return toImageDto(image, await this.urls.urlsFor(image));
+  }
+
+  /**
+   * Objects first, then rows: if the objects cannot be deleted the rows stay and the call
+   * can be repeated; the reverse order could leave bytes nobody can find. Deleting what is
+   * already gone succeeds, so the call is idempotent (and says nothing about other users).
+   */
+  async delete(user: AuthUser, id: string): Promise<void> {
+    const image = await this.images.findOwned(user.id, id);
+    if (!image) return;
+    const upload = await this.uploads.findById(image.uploadId);
+    await this.storage.delete(image.bucket, image.key);
+    const thumbnailKey = upload?.thumbnailKey ?? image.thumbnailKey;
+    if (thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, thumbnailKey);
+    await this.images.deleteUpload(image.uploadId);
+  }
+}
