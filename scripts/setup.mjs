@@ -52,7 +52,9 @@ async function postgresReachable() {
 async function main() {
   await step('npm dependencies', () =>
     unlessUnchanged('node_modules/.setup-fingerprint', ['package-lock.json'], () =>
-      sh('npm', ['ci', '--no-audit', '--no-fund']),
+      // `npm install` honours package-lock.json; `npm ci` refuses it while the lock lacks some
+      // other-platform binaries the offline mirror does not carry (README, "Known gaps").
+      sh('npm', ['install', '--no-audit', '--no-fund']),
     ),
   );
 
