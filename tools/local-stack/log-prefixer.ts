@@ -7,7 +7,14 @@ const COLORS: Record<string, string> = {
 };
 const RESET = '\x1b[0m';
 // pino writes numeric levels; Nest's JSON logger writes names.
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 /** Turns a JSON log line into `level message key=value`, which reads better in a terminal. */
 export function readable(line: string): string {
