@@ -1,5 +1,5 @@
-import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { isUploadKey, UploadEventMessage } from '@lib/contracts';
+import type { S3Event } from 'aws-lambda';
+import { toUploadEventMessage } from '@lib/contracts';
 import type { FailedEntry, OutgoingMessage, QueueRepository } from '@lib/queue';
 import { SQS_MAX_BATCH } from '@lib/queue';
 
@@ -23,27 +23,8 @@ export interface ForwardResult {
   skipped: number;
 }
 
-/** S3 event keys are form-encoded: `+` is a space, everything else percent-encoded. */
-export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' '));
-}
-
-export function toUploadEventMessage(record: S3EventRecord): UploadEventMessage | null {
-  if (!record.eventName?.startsWith('ObjectCreated:')) return null;
-  const key = decodeS3Key(record.s3.object.key);
-  if (!isUploadKey(key)) return null;
-  return {
-    v: 1,
-    bucket: record.s3.bucket.name,
-    key,
-    size: record.s3.object.size ?? 0,
-    eTag: record.s3.object.eTag ?? '',
-    ...(record.s3.object.versionId ? { versionId: record.s3.object.versionId } : {}),
-    sequencer: record.s3.object.sequencer,
-    eventTime: record.eventTime,
-    eventName: record.eventName,
-  };
-}
+// The mapping lives in @lib/contracts so the DLQ redrive can replay a failed S3Event the same way.
+export { decodeS3Key, toUploadEventMessage } from '@lib/contracts';
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
