@@ -14,6 +14,23 @@ export interface StorageConfig {
   thumbnailsBucket: string;
   downloadUrlTtlSeconds: number;
   cdnBaseUrl?: string;
+  /** Pre-made sizes besides `thumb`, longest side in px. */
+  renditionPresets: RenditionPreset[];
+}
+
+export interface RenditionPreset {
+  name: string;
+  maxSide: number;
+}
+
+export interface RenderConfig {
+  signingSecret?: string;
+  urlTtlSeconds: number;
+  maxSide: number;
+  maxInputPixels: number;
+  concurrency: number;
+  queueMax: number;
+  timeoutMs: number;
 }
 
 export interface QueueConfig {
@@ -60,6 +77,7 @@ export interface ApiConfig extends SharedConfig {
   webOrigins: string[];
   auth: AuthConfig;
   uploads: UploadPolicyConfig;
+  render: RenderConfig;
 }
 
 export interface WorkerConfig extends SharedConfig {
@@ -118,6 +136,10 @@ function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): Sh
       thumbnailsBucket: env.S3_THUMBNAILS_BUCKET,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       cdnBaseUrl: env.CDN_BASE_URL?.replace(/\/+$/, ''),
+      renditionPresets: env.RENDITION_PRESETS.split(',').map((entry) => {
+        const [name, side] = entry.trim().split(':') as [string, string];
+        return { name, maxSide: Number(side) };
+      }),
     },
     queue: { uploadsQueueUrl: env.UPLOADS_QUEUE_URL, deadLetterQueueUrl: env.UPLOADS_DLQ_URL },
     database: { url: databaseUrl(raw), poolSize: env.DATABASE_POOL_SIZE },
@@ -172,6 +194,15 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       ratePerMinute: env.UPLOAD_RATE_LIMIT_PER_MINUTE,
       maxPendingPerUser: env.MAX_PENDING_UPLOADS_PER_USER,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    },
+    render: {
+      signingSecret: env.RENDER_SIGNING_SECRET,
+      urlTtlSeconds: env.RENDER_URL_TTL_SECONDS,
+      maxSide: env.RENDER_MAX_SIDE,
+      maxInputPixels: env.RENDER_MAX_INPUT_PIXELS,
+      concurrency: env.RENDER_CONCURRENCY,
+      queueMax: env.RENDER_QUEUE_MAX,
+      timeoutMs: env.RENDER_TIMEOUT_MS,
     },
   };
 }

@@ -25,6 +25,11 @@ export const storageEnv = z.object({
   S3_THUMBNAILS_BUCKET: z.string().min(3).default('image-thumbnails'),
   DOWNLOAD_URL_TTL_SECONDS: envInt(10, 7 * 24 * 3600).default(300),
   CDN_BASE_URL: z.string().url().optional(),
+  // `thumb` is always the upload's thumbnail (the client's or the worker's); these are made too.
+  RENDITION_PRESETS: z
+    .string()
+    .regex(/^\s*[a-z][a-z0-9-]{0,31}:\d{2,4}\s*(,\s*[a-z][a-z0-9-]{0,31}:\d{2,4}\s*)*$/, 'expected name:px[,name:px...]')
+    .default('card:640,large:1600'),
 });
 
 export const queueEnv = z.object({
@@ -59,6 +64,14 @@ export const apiEnv = z.object({
   UPLOAD_RATE_LIMIT_PER_MINUTE: envInt(1, 1_000_000).default(120),
   MAX_PENDING_UPLOADS_PER_USER: envInt(1, 1_000_000).default(200),
   IDEMPOTENCY_TTL_SECONDS: envInt(60, 7 * 24 * 3600).default(24 * 3600),
+  // Unset: on-demand rendering is off (render-url answers 503). Shared by every API task.
+  RENDER_SIGNING_SECRET: z.string().min(32, 'RENDER_SIGNING_SECRET must be at least 32 characters').optional(),
+  RENDER_URL_TTL_SECONDS: envInt(60, 30 * 24 * 3600).default(24 * 3600),
+  RENDER_MAX_SIDE: envInt(16, 16_384).default(4096),
+  RENDER_MAX_INPUT_PIXELS: envInt(1, 1_000_000_000).default(50_000_000),
+  RENDER_CONCURRENCY: envInt(1, 64).default(2),
+  RENDER_QUEUE_MAX: envInt(0, 10_000).default(16),
+  RENDER_TIMEOUT_MS: envInt(100, 120_000).default(15_000),
 });
 
 export const workerEnv = z.object({
