@@ -22,6 +22,10 @@ export interface TestStackOptions {
   forwarder?: boolean;
   maxReceiveCount?: number;
   env?: Record<string, string>;
+  /** Origins the buckets' CORS rule allows (a browser test allows its own page's origin). */
+  webOrigins?: string[];
+  /** Listen here instead of a free port, for a caller that must know the origin before start. */
+  apiPort?: number;
 }
 
 export interface TestStack {
@@ -71,7 +75,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     originalsBucket: uniqueName('orig'),
     thumbnailsBucket: uniqueName('thumb'),
     queuePrefix: uniqueName('t') + '-',
-    webOrigins: ['http://127.0.0.1:3000'],
+    webOrigins: options.webOrigins ?? ['http://127.0.0.1:3000'],
     maxReceiveCount: options.maxReceiveCount ?? 3,
     visibilityTimeoutSeconds: 30,
   });
@@ -95,7 +99,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   let apiUrl = '';
   if (options.api !== false) {
     api = await createApiApp(loadApiConfig(env));
-    await api.listen({ host: '127.0.0.1', port: 0 });
+    await api.listen({ host: '127.0.0.1', port: options.apiPort ?? 0 });
     apiUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
   }
 
