@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { databaseUrl } from './database-url';
-import { apiEnv, awsEnv, databaseEnv, forwarderEnv, logEnv, queueEnv, storageEnv, workerEnv } from './env.schema';
+import {
+  apiEnv,
+  awsEnv,
+  databaseEnv,
+  dlqAlertEnv,
+  dlqEnv,
+  forwarderEnv,
+  logEnv,
+  queueEnv,
+  storageEnv,
+  workerEnv,
+} from './env.schema';
 
 export interface AwsConfig {
   region: string;
@@ -62,6 +73,28 @@ export interface UploadPolicyConfig {
   idempotencyTtlSeconds: number;
 }
 
+export interface DlqConfig {
+  /** How long a peek hides the messages it reads before handing them back. */
+  peekVisibilitySeconds: number;
+}
+
+export interface DlqAlertConfig {
+  pollSeconds: number;
+  /** The first alert waits up to this long for a burst to stop growing, to report one count. */
+  settleSeconds: number;
+  /** At most one alert per queue per window. */
+  windowSeconds: number;
+  reminderSeconds: number;
+}
+
+export interface SlackConfig {
+  /** Unset: alerts are logged at warn level instead. */
+  webhookUrl?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+}
+
 export interface SharedConfig {
   logLevel: string;
   aws: AwsConfig;
@@ -78,6 +111,7 @@ export interface ApiConfig extends SharedConfig {
   auth: AuthConfig;
   uploads: UploadPolicyConfig;
   render: RenderConfig;
+  dlq: DlqConfig;
 }
 
 export interface WorkerConfig extends SharedConfig {
@@ -92,6 +126,7 @@ export interface WorkerConfig extends SharedConfig {
   inspection: { maxPixels: number; rejectedObjectAction: 'delete' | 'quarantine' };
   thumbnails: { waitSeconds: number; maxSide: number };
   sweep: { intervalSeconds: number; expiryGraceSeconds: number };
+  dlq: DlqConfig & { alerts: DlqAlertConfig; slack: SlackConfig };
 }
 
 export interface ForwarderConfig {
@@ -120,7 +155,7 @@ function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.inf
   return result.data;
 }
 
-const sharedSchema = awsEnv.merge(storageEnv).merge(queueEnv).merge(databaseEnv).merge(logEnv);
+const sharedSchema = awsEnv.merge(storageEnv).merge(queueEnv).merge(databaseEnv).merge(logEnv).merge(dlqEnv);
 
 function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): SharedConfig {
   return {
@@ -204,10 +239,11 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       queueMax: env.RENDER_QUEUE_MAX,
       timeoutMs: env.RENDER_TIMEOUT_MS,
     },
+    dlq: { peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS },
   };
 }
 
-const workerSchema = sharedSchema.merge(workerEnv).superRefine((env, ctx) => {
+const workerSchema = sharedSchema.merge(workerEnv.merge(dlqAlertEnv)).superRefine((env, ctx) => {
   if (env.WORKER_HEARTBEAT_SECONDS >= env.WORKER_VISIBILITY_TIMEOUT_SECONDS) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
@@ -232,6 +268,21 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
     inspection: { maxPixels: env.IMAGE_MAX_PIXELS, rejectedObjectAction: env.REJECTED_OBJECT_ACTION },
     thumbnails: { waitSeconds: env.THUMBNAIL_WAIT_SECONDS, maxSide: env.THUMBNAIL_MAX_SIDE },
     sweep: { intervalSeconds: env.SWEEP_INTERVAL_SECONDS, expiryGraceSeconds: env.UPLOAD_EXPIRY_GRACE_SECONDS },
+    dlq: {
+      peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS,
+      alerts: {
+        pollSeconds: env.DLQ_ALERT_POLL_SECONDS,
+        settleSeconds: env.DLQ_ALERT_SETTLE_SECONDS,
+        windowSeconds: env.DLQ_ALERT_WINDOW_SECONDS,
+        reminderSeconds: env.DLQ_ALERT_REMINDER_SECONDS,
+      },
+      slack: {
+        webhookUrl: env.SLACK_WEBHOOK_URL,
+        timeoutMs: env.SLACK_TIMEOUT_MS,
+        maxRetries: env.SLACK_MAX_RETRIES,
+        retryBaseMs: env.SLACK_RETRY_BASE_MS,
+      },
+    },
   };
 }
 

@@ -95,3 +95,22 @@ export const forwarderEnv = z.object({
   FORWARDER_MAX_ATTEMPTS: envInt(1, 10).default(4),
   FORWARDER_BASE_DELAY_MS: envInt(1, 10_000).default(100),
 });
+
+/** Read by everything that inspects or redrives the uploads DLQ (worker, API admin routes, CLI). */
+export const dlqEnv = z.object({
+  // Long enough to read a sample, short enough that a peek never holds messages for long.
+  DLQ_PEEK_VISIBILITY_SECONDS: envInt(1, 60).default(5),
+});
+
+/** The worker's DLQ monitor and its Slack alerts. */
+export const dlqAlertEnv = z.object({
+  SLACK_WEBHOOK_URL: z.string().url().optional(),
+  // Poll plus settle stays well under a minute, so the first alert goes out within 60 s.
+  DLQ_ALERT_POLL_SECONDS: envInt(1, 3600).default(30),
+  DLQ_ALERT_SETTLE_SECONDS: envInt(0, 300).default(10),
+  DLQ_ALERT_WINDOW_SECONDS: envInt(1, 24 * 3600).default(300),
+  DLQ_ALERT_REMINDER_SECONDS: envInt(1, 7 * 24 * 3600).default(3600),
+  SLACK_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
+  SLACK_MAX_RETRIES: envInt(0, 10).default(4),
+  SLACK_RETRY_BASE_MS: envInt(1, 60_000).default(1_000),
+});

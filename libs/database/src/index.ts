@@ -5,3 +5,4 @@ export * from './prisma-error';
 export * from './prisma.service';
 export * from './upload-maintenance.repository';
 export * from './upload.repository';
+export * from './rendition.repository';

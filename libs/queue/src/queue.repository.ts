@@ -1,6 +1,9 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   Message,
   MessageAttributeValue,
   ReceiveMessageCommand,
@@ -127,4 +130,69 @@ export class QueueRepository {
       throw fromAwsError('SQS', error);
     }
   }
+
+  /**
+   * Sets the visibility timeout of up to 10 received messages; 0 makes them visible again at
+   * once. Returns the ids SQS refused (typically: the receipt handle has expired).
+   */
+  async changeVisibilityBatch(
+    queueUrl: string,
+    entries: { id: string; receiptHandle: string; visibilityTimeoutSeconds: number }[],
+  ): Promise<FailedEntry[]> {
+    if (entries.length === 0) return [];
+    if (entries.length > SQS_MAX_BATCH) throw new RangeError(`at most ${SQS_MAX_BATCH} entries per batch`);
+    try {
+      const out = await this.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.map((e) => ({
+            Id: e.id,
+            ReceiptHandle: e.receiptHandle,
+            VisibilityTimeout: e.visibilityTimeoutSeconds,
+          })),
+        }),
+      );
+      return toFailedEntries(out.Failed);
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+
+  /** Deletes up to 10 received messages; returns the ids SQS refused. */
+  async deleteBatch(queueUrl: string, entries: { id: string; receiptHandle: string }[]): Promise<FailedEntry[]> {
+    if (entries.length === 0) return [];
+    if (entries.length > SQS_MAX_BATCH) throw new RangeError(`at most ${SQS_MAX_BATCH} entries per batch`);
+    try {
+      const out = await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+        }),
+      );
+      return toFailedEntries(out.Failed);
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+
+  /** The URL of a queue in this account and region, by name. */
+  async urlOf(queueName: string): Promise<string> {
+    try {
+      const out = await this.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+      return out.QueueUrl ?? '';
+    } catch (error) {
+      throw fromAwsError('SQS', error);
+    }
+  }
+}
+
+function toFailedEntries(
+  failed: { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[] | undefined,
+): FailedEntry[] {
+  return (failed ?? []).map((f) => ({
+    id: f.Id ?? '',
+    code: f.Code ?? 'Unknown',
+    message: f.Message ?? '',
+    senderFault: f.SenderFault ?? false,
+  }));
 }
