@@ -9,6 +9,7 @@ import { ObjectIngestService } from './ingest/object-ingest.service';
 import { UPLOADS_CONSUMER, UploadEventHandler } from './ingest/upload-event.handler';
 import { MaintenanceService } from './maintenance/maintenance.service';
 import { SweepScheduler } from './maintenance/sweep.scheduler';
+import { RenditionService } from './renditions/rendition.service';
 import { MetricsServer } from './observability/metrics.server';
 import { WorkerMetrics } from './observability/worker.metrics';
 
@@ -52,6 +53,7 @@ export class WorkerModule {
         UploadEventHandler,
         ConsumerDrainService,
         MaintenanceService,
+        RenditionService,
         SweepScheduler,
         WorkerMetrics,
         MetricsServer,

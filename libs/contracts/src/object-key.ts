@@ -39,3 +39,13 @@ export function parseObjectKey(key: string): ParsedObjectKey | null {
 export function isUploadKey(key: string): boolean {
   return key.startsWith(ORIGINALS_PREFIX) || key.startsWith(THUMBNAILS_PREFIX);
 }
+
+/**
+ * Pre-made sizes live in the thumbnails bucket outside `thumbnails/`: the bucket's S3
+ * notification covers that prefix only, so writing them raises no events to verify.
+ */
+export const RENDITIONS_PREFIX = 'renditions/';
+
+export function renditionKey(userId: string, uploadId: string, name: string, extension: string): string {
+  return `${RENDITIONS_PREFIX}${userId}/${uploadId}/${name}.${extension}`;
+}

@@ -21,6 +21,8 @@ export interface ImageRecord {
 export interface ImageWithThumbnail extends ImageRecord {
   /** Key of a verified thumbnail object, when one exists. */
   thumbnailKey: string | null;
+  /** Pre-made standard sizes made so far (the thumbnail is not among them). */
+  renditions: { name: string; bucket: string; key: string }[];
 }
 
 /** Position in the newest-first order: (createdAt, id) is unique, so pages never skip or repeat. */
@@ -79,6 +81,18 @@ export class ImageRepository {
       }),
     );
     const byUpload = new Map(thumbnails.map((t) => [t.uploadId, t.key]));
-    return images.map((image) => ({ ...image, thumbnailKey: byUpload.get(image.uploadId) ?? null }));
+    const renditions = await withDb(() =>
+      this.prisma.rendition.findMany({
+        where: { uploadId: { in: images.map((i) => i.uploadId) } },
+        select: { uploadId: true, name: true, bucket: true, key: true },
+      }),
+    );
+    return images.map((image) => ({
+      ...image,
+      thumbnailKey: byUpload.get(image.uploadId) ?? null,
+      renditions: renditions
+        .filter((r) => r.uploadId === image.uploadId)
+        .map(({ name, bucket, key }) => ({ name, bucket, key })),
+    }));
   }
 }

@@ -1,2 +1,3 @@
 export * from './image-inspector';
 export * from './thumbnail.renderer';
+export * from './resize.renderer';

@@ -1,2 +1,3 @@
 export * from './images';
 export * from './test-env';
+export * from './exif-images';

@@ -15,11 +15,16 @@ export class ImageUrlService {
   async urlsFor(image: ImageWithThumbnail): Promise<ImageUrls> {
     const ttl = this.config.storage.downloadUrlTtlSeconds;
     const originalUrl = await this.signer.presignGet(image.bucket, image.key, ttl);
-    if (!image.thumbnailKey) return { originalUrl, thumbnailUrl: null };
+    const thumbnailUrl = image.thumbnailKey ? await this.derivedUrl(image.thumbnailKey, ttl) : null;
+    const renditions: Record<string, string | null> = { thumb: thumbnailUrl };
+    for (const preset of this.config.storage.renditionPresets) renditions[preset.name] ??= null;
+    for (const rendition of image.renditions) renditions[rendition.name] = await this.derivedUrl(rendition.key, ttl);
+    return { originalUrl, thumbnailUrl, renditions };
+  }
+
+  /** Thumbnails and renditions live in the thumbnails bucket, which the CDN fronts. */
+  private async derivedUrl(key: string, ttl: number): Promise<string> {
     const cdn = this.config.storage.cdnBaseUrl;
-    const thumbnailUrl = cdn
-      ? `${cdn}/${encodeKey(image.thumbnailKey)}`
-      : await this.signer.presignGet(this.config.storage.thumbnailsBucket, image.thumbnailKey, ttl);
-    return { originalUrl, thumbnailUrl };
+    return cdn ? `${cdn}/${encodeKey(key)}` : this.signer.presignGet(this.config.storage.thumbnailsBucket, key, ttl);
   }
 }

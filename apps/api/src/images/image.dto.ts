@@ -15,6 +15,19 @@ export class ImageDto {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'CDN URL when configured, else presigned GET.' })
   thumbnailUrl!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({
+    type: 'object',
+    description:
+      'Standard sizes (longest side, WebP, no EXIF) by preset name; null until made. `thumb` is the thumbnail. ' +
+      'CDN URLs when configured, else presigned GETs.',
+    properties: {
+      thumb: { type: 'string', nullable: true },
+      card: { type: 'string', nullable: true },
+      large: { type: 'string', nullable: true },
+    },
+    additionalProperties: { type: 'string', nullable: true },
+  })
+  renditions!: Record<string, string | null>;
 }
 
 export class ImageListQueryDto {
@@ -46,6 +59,7 @@ export class ImagePageDto {
 export interface ImageUrls {
   originalUrl: string;
   thumbnailUrl: string | null;
+  renditions: Record<string, string | null>;
 }
 
 export function toImageDto(image: ImageWithThumbnail, urls: ImageUrls): ImageDto {
@@ -60,5 +74,6 @@ export function toImageDto(image: ImageWithThumbnail, urls: ImageUrls): ImageDto
     originalUrl: urls.originalUrl,
     thumbnailUrl: urls.thumbnailUrl,
     createdAt: image.createdAt.toISOString(),
+    renditions: urls.renditions,
   };
 }

@@ -58,6 +58,7 @@ export class ImageService {
     await this.storage.delete(image.bucket, image.key);
     const thumbnailKey = upload?.thumbnailKey ?? image.thumbnailKey;
     if (thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, thumbnailKey);
+    for (const rendition of image.renditions) await this.storage.delete(rendition.bucket, rendition.key);
     await this.images.deleteUpload(image.uploadId);
   }
 }

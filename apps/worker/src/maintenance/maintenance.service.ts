@@ -5,11 +5,13 @@ import { OverdueUpload, ThumbnailWork, UploadMaintenanceRepository } from '@lib/
 import { renderThumbnail } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectStorageRepository } from '@lib/storage';
+import { RenditionService } from '../renditions/rendition.service';
 
 const BATCH = 20;
 
 export interface SweepReport {
   thumbnailsMade: number;
+  renditionsMade: number;
   expired: number;
   reconciled: number;
 }
@@ -27,18 +29,20 @@ export class MaintenanceService {
     private readonly maintenance: UploadMaintenanceRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly queue: QueueRepository,
+    private readonly renditions: RenditionService,
   ) {}
 
   async sweep(): Promise<SweepReport> {
-    const report = { thumbnailsMade: 0, expired: 0, reconciled: 0 };
+    const report = { thumbnailsMade: 0, renditionsMade: 0, expired: 0, reconciled: 0 };
     for (const work of await this.maintenance.claimThumbnailWork(this.config.thumbnails.waitSeconds, BATCH)) {
       if (await this.makeThumbnail(work)) report.thumbnailsMade++;
     }
+    report.renditionsMade = await this.renditions.makeMissing();
     for (const upload of await this.maintenance.findOverduePending(this.config.sweep.expiryGraceSeconds, BATCH)) {
       const outcome = await this.settleOverdue(upload);
       report[outcome]++;
     }
-    if (report.thumbnailsMade + report.expired + report.reconciled > 0) {
+    if (report.thumbnailsMade + report.renditionsMade + report.expired + report.reconciled > 0) {
       this.logger.log({ msg: 'sweep done', ...report });
     }
     return report;

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from './prisma.service';
+import { withDb } from './prisma-error';
+
+export interface RenditionWork {
+  uploadId: string;
+  userId: string;
+  originalBucket: string;
+  originalKey: string;
+  /** The names among the wanted presets that this upload does not have yet. */
+  missing: string[];
+}
+
+export interface RenditionRecord {
+  uploadId: string;
+  name: string;
+  bucket: string;
+  key: string;
+  contentType: string;
+  bytes: number;
+  width: number;
+  height: number;
+}
+
+/** A claim older than this is taken to belong to a worker that died mid-way. */
+const CLAIM_TIMEOUT = '5 minutes';
+
+@Injectable()
+export class RenditionRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * READY uploads missing any of `names`, claimed with SKIP LOCKED so concurrent worker tasks
+   * never render the same upload. A failed render is retried once its claim times out.
+   */
+  async claimWork(names: string[], limit: number): Promise<RenditionWork[]> {
+    if (names.length === 0) return [];
+    const rows = await withDb(
+      () =>
+        this.prisma.$queryRaw<(Omit<RenditionWork, 'missing'> & { have: string[] | null })[]>`
+        UPDATE uploads u SET renditions_claimed_at = now()
+        FROM images i
+        WHERE i.upload_id = u.id AND u.id IN (
+          SELECT u2.id FROM uploads u2
+          JOIN images i2 ON i2.upload_id = u2.id
+          WHERE u2.status = 'READY'
+            AND (u2.renditions_claimed_at IS NULL OR u2.renditions_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
+            AND (SELECT count(*) FROM renditions r WHERE r.upload_id = u2.id AND r.name = ANY(${names}::text[]))
+              < ${names.length}
+          ORDER BY i2.created_at
+          LIMIT ${limit}
+          FOR UPDATE OF u2 SKIP LOCKED
+        )
+        RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey",
+          (SELECT array_agg(r.name) FROM renditions r WHERE r.upload_id = u.id) AS "have"`,
+    );
+    return rows.map(({ have, ...work }) => ({ ...work, missing: names.filter((n) => !(have ?? []).includes(n)) }));
+  }
+
+  /** Idempotent: a re-render after a lost claim overwrites the same key and row. */
+  async save(record: RenditionRecord): Promise<void> {
+    const { uploadId, name, ...rest } = record;
+    await withDb(() =>
+      this.prisma.rendition.upsert({
+        where: { uploadId_name: { uploadId, name } },
+        create: record,
+        update: rest,
+      }),
+    );
+  }
+
+  async listForUpload(uploadId: string): Promise<RenditionRecord[]> {
+    return withDb(() => this.prisma.rendition.findMany({ where: { uploadId }, orderBy: { name: 'asc' } }));
+  }
+}

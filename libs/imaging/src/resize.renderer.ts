@@ -1,0 +1,109 @@
+import type { Readable } from 'node:stream';
+import sharp, { Sharp } from 'sharp';
+import type { RenderedImage } from './thumbnail.renderer';
+
+export const RENDER_FITS = ['cover', 'contain', 'inside'] as const;
+export type RenderFit = (typeof RENDER_FITS)[number];
+
+export const RENDER_FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
+export type RenderFormat = (typeof RENDER_FORMATS)[number];
+
+export const RENDER_CONTENT_TYPES: Record<RenderFormat, string> = {
+  avif: 'image/avif',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+};
+
+export interface ResizeSpec {
+  width?: number;
+  height?: number;
+  fit: RenderFit;
+  format: RenderFormat;
+  /** 1..100; ignored by PNG (lossless). */
+  quality: number;
+}
+
+export interface ResizeLimits {
+  /** Refuses larger inputs before decoding them (decompression bombs). */
+  maxPixels: number;
+  /** sharp's own processing timeout; callers add their own deadline around queueing and I/O. */
+  timeoutMs?: number;
+}
+
+function encode(pipeline: Sharp, format: RenderFormat, quality: number): Sharp {
+  switch (format) {
+    case 'avif':
+      // effort 2: the default (4) costs several times the CPU for a few percent of bytes.
+      return pipeline.avif({ quality, effort: 2 });
+    case 'webp':
+      return pipeline.webp({ quality });
+    case 'jpeg':
+      return pipeline.jpeg({ quality, mozjpeg: false });
+    case 'png':
+      return pipeline.png();
+  }
+}
+
+/**
+ * A resized copy that is safe to serve publicly: upright (EXIF orientation applied), with the
+ * ICC profile kept so colours stay right, and no EXIF/XMP/IPTC (sharp writes none unless asked;
+ * location and device data are personal data). Never enlarges. JPEG sources are decoded at a
+ * reduced scale when the output is small, so memory tracks the output more than the input.
+ */
+export async function renderResized(
+  source: Readable | Buffer,
+  spec: ResizeSpec,
+  limits: ResizeLimits,
+): Promise<RenderedImage> {
+  let pipeline = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error', sequentialRead: true })
+    .rotate()
+    .resize({
+      width: spec.width,
+      height: spec.height,
+      fit: spec.fit,
+      withoutEnlargement: true,
+      // JPEG has no alpha: letterbox in white there, transparent elsewhere.
+      background: spec.format === 'jpeg' ? { r: 255, g: 255, b: 255, alpha: 1 } : { r: 0, g: 0, b: 0, alpha: 0 },
+    })
+    .keepIccProfile();
+  if (limits.timeoutMs) pipeline = pipeline.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
+  pipeline = encode(pipeline, spec.format, spec.quality);
+  if (Buffer.isBuffer(source)) {
+    pipeline.end(source);
+  } else {
+    // pipe() does not forward errors: without this a broken S3 stream would leave sharp waiting.
+    source.once('error', (error) => pipeline.destroy(error));
+    source.pipe(pipeline);
+  }
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  return { body: data, contentType: RENDER_CONTENT_TYPES[spec.format], width: info.width, height: info.height };
+}
+
+/**
+ * Several longest-side WebP sizes from one read of the source: the clones share the input,
+ * so the original is fetched once however many presets there are.
+ */
+export async function renderRenditions(
+  source: Readable | Buffer,
+  sizes: readonly { name: string; maxSide: number }[],
+  limits: ResizeLimits,
+): Promise<Map<string, RenderedImage>> {
+  const base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
+  const outputs = sizes.map(async (size) => {
+    const { data, info } = await base
+      .clone()
+      .resize({ width: size.maxSide, height: size.maxSide, fit: 'inside', withoutEnlargement: true })
+      .keepIccProfile()
+      .webp({ quality: 80 })
+      .toBuffer({ resolveWithObject: true });
+    return [size.name, { body: data, contentType: 'image/webp', width: info.width, height: info.height }] as const;
+  });
+  if (Buffer.isBuffer(source)) {
+    base.end(source);
+  } else {
+    source.once('error', (error) => base.destroy(error));
+    source.pipe(base);
+  }
+  return new Map(await Promise.all(outputs));
+}
