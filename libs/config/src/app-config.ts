@@ -6,6 +6,7 @@ import {
   databaseEnv,
   dlqAlertEnv,
   dlqEnv,
+  erasureEnv,
   forwarderEnv,
   logEnv,
   queueEnv,
@@ -95,12 +96,29 @@ export interface SlackConfig {
   retryBaseMs: number;
 }
 
+export interface ErasureConfig {
+  /** HMAC key for the user-id hash kept in erasure records; rotating it breaks the lookups. */
+  auditSalt: string;
+  /** Keys per S3 DeleteObjects call (S3 takes at most 1,000). */
+  objectBatchSize: number;
+  /** Uploads (with their images, objects and renditions) deleted per transaction. */
+  rowBatchSize: number;
+  /** Breathing room for S3 and the database between two batches. */
+  batchPauseMs: number;
+  pollSeconds: number;
+  /** A RUNNING request not checkpointed for this long belongs to a dead worker. */
+  leaseSeconds: number;
+  maxKeyAttempts: number;
+  retryBaseMs: number;
+}
+
 export interface SharedConfig {
   logLevel: string;
   aws: AwsConfig;
   storage: StorageConfig;
   queue: QueueConfig;
   database: DatabaseConfig;
+  erasure: ErasureConfig;
 }
 
 export interface ApiConfig extends SharedConfig {
@@ -155,7 +173,16 @@ function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.inf
   return result.data;
 }
 
-const sharedSchema = awsEnv.merge(storageEnv).merge(queueEnv).merge(databaseEnv).merge(logEnv).merge(dlqEnv);
+/** Local runs and tests only: production refuses to start without ERASURE_AUDIT_SALT. */
+const LOCAL_ERASURE_AUDIT_SALT = 'local-erasure-audit-salt-not-a-secret';
+
+const sharedSchema = awsEnv
+  .merge(storageEnv)
+  .merge(queueEnv)
+  .merge(databaseEnv)
+  .merge(logEnv)
+  .merge(dlqEnv)
+  .merge(erasureEnv);
 
 function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): SharedConfig {
   return {
@@ -178,6 +205,16 @@ function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): Sh
     },
     queue: { uploadsQueueUrl: env.UPLOADS_QUEUE_URL, deadLetterQueueUrl: env.UPLOADS_DLQ_URL },
     database: { url: databaseUrl(raw), poolSize: env.DATABASE_POOL_SIZE },
+    erasure: {
+      auditSalt: env.ERASURE_AUDIT_SALT ?? LOCAL_ERASURE_AUDIT_SALT,
+      objectBatchSize: env.ERASURE_OBJECT_BATCH_SIZE,
+      rowBatchSize: env.ERASURE_ROW_BATCH_SIZE,
+      batchPauseMs: env.ERASURE_BATCH_PAUSE_MS,
+      pollSeconds: env.ERASURE_POLL_SECONDS,
+      leaseSeconds: env.ERASURE_LEASE_SECONDS,
+      maxKeyAttempts: env.ERASURE_MAX_KEY_ATTEMPTS,
+      retryBaseMs: env.ERASURE_RETRY_BASE_MS,
+    },
   };
 }
 

@@ -114,3 +114,21 @@ export const dlqAlertEnv = z.object({
   SLACK_MAX_RETRIES: envInt(0, 10).default(4),
   SLACK_RETRY_BASE_MS: envInt(1, 60_000).default(1_000),
 });
+
+/** Right-to-erasure requests: read by the API and CLI (the hash) and the worker (the run). */
+export const erasureEnv = z.object({
+  ERASURE_AUDIT_SALT: z
+    .string()
+    .min(16)
+    .optional()
+    .refine((value) => value !== undefined || process.env.NODE_ENV !== 'production', {
+      message: 'required with NODE_ENV=production (HMAC key for erased user ids)',
+    }),
+  ERASURE_OBJECT_BATCH_SIZE: envInt(1, 1000).default(1000),
+  ERASURE_ROW_BATCH_SIZE: envInt(1, 10_000).default(500),
+  ERASURE_BATCH_PAUSE_MS: envInt(0, 60_000).default(50),
+  ERASURE_POLL_SECONDS: envInt(1, 3600).default(5),
+  ERASURE_LEASE_SECONDS: envInt(5, 24 * 3600).default(120),
+  ERASURE_MAX_KEY_ATTEMPTS: envInt(1, 20).default(5),
+  ERASURE_RETRY_BASE_MS: envInt(1, 60_000).default(200),
+});
