@@ -39,4 +39,19 @@ describe('ObjectStorageRepository against the S3 emulator', () => {
     );
     await expect(offline.head(bucket, 'x')).rejects.toMatchObject({ code: 'dependency-unavailable', retryable: true });
   });
+
+  it('lists keys under a prefix page by page and deletes them in bulk, a missing key being success', async () => {
+    const keys = Array.from({ length: 5 }, (_, i) => `bulk/u1/${i}`);
+    await Promise.all(keys.map((key) => storage.put(bucket, key, body, 'text/plain')));
+    await storage.put(bucket, 'bulk/u10/other', body, 'text/plain');
+    const first = await storage.listKeys(bucket, 'bulk/u1/', undefined, 3);
+    expect(first.keys).toHaveLength(3);
+    const second = await storage.listKeys(bucket, 'bulk/u1/', first.nextToken, 3);
+    expect([...first.keys, ...second.keys].sort()).toEqual(keys);
+    expect(second.nextToken).toBeUndefined();
+    expect(await storage.deleteMany(bucket, [...keys, 'bulk/u1/never-existed'])).toEqual([]);
+    expect((await storage.listKeys(bucket, 'bulk/u1/')).keys).toEqual([]);
+    expect((await storage.listKeys(bucket, 'bulk/u10/')).keys).toEqual(['bulk/u10/other']);
+    await expect(storage.deleteMany(bucket, Array.from({ length: 1001 }, String))).rejects.toThrow(RangeError);
+  });
 });

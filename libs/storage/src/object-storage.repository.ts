@@ -1,9 +1,11 @@
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,6 +18,21 @@ export interface ObjectHead {
   contentType?: string;
   lastModified?: Date;
 }
+
+export interface KeyPage {
+  keys: string[];
+  /** Absent on the last page. */
+  nextToken?: string;
+}
+
+export interface KeyDeleteError {
+  key: string;
+  code: string;
+  message: string;
+}
+
+/** S3's limit for one DeleteObjects call. */
+export const MAX_DELETE_KEYS = 1000;
 
 /** Every S3 call of the platform goes through here, so tests can run it for real or swap it. */
 export class ObjectStorageRepository {
@@ -62,6 +79,21 @@ export class ObjectStorageRepository {
     }
   }
 
+  /**
+   * Like openStream, but only if the object still has `eTag`: 'changed' when it was
+   * overwritten since (S3 answers 412), null when it is gone.
+   */
+  async openStreamIfMatch(bucket: string, key: string, eTag: string): Promise<Readable | null | 'changed'> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
+      return (out.Body as Readable | undefined) ?? Readable.from([]);
+    } catch (error) {
+      if (isAwsNotFound(error)) return null;
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return 'changed';
+      throw fromAwsError('S3', error);
+    }
+  }
+
   async put(bucket: string, key: string, body: Buffer, contentType: string): Promise<string> {
     try {
       const out = await this.s3.send(
@@ -93,6 +125,49 @@ export class ObjectStorageRepository {
       throw fromAwsError('S3', error);
     }
     await this.delete(bucket, key);
+  }
+
+  /** One page (at most `maxKeys`, S3 caps it at 1,000) of the keys under a prefix. */
+  async listKeys(bucket: string, prefix: string, continuationToken?: string, maxKeys = 1000): Promise<KeyPage> {
+    try {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxKeys: maxKeys,
+          ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
+        }),
+      );
+      const keys = (out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+      return {
+        keys,
+        ...(out.IsTruncated && out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}),
+      };
+    } catch (error) {
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /**
+   * Deletes up to 1,000 keys in one request. S3 answers per key, so a partly failed call
+   * does not throw: it returns the keys it could not delete. A missing key counts as deleted.
+   */
+  async deleteMany(bucket: string, keys: string[]): Promise<KeyDeleteError[]> {
+    if (keys.length === 0) return [];
+    if (keys.length > MAX_DELETE_KEYS) throw new RangeError(`at most ${MAX_DELETE_KEYS} keys per DeleteObjects`);
+    try {
+      const out = await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      return (out.Errors ?? [])
+        .filter((e) => e.Code !== 'NoSuchKey')
+        .map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' }));
+    } catch (error) {
+      throw fromAwsError('S3', error);
+    }
   }
 
   async ping(bucket: string): Promise<void> {
