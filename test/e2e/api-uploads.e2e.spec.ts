@@ -108,6 +108,15 @@ describe('POST /v1/uploads', () => {
     });
   });
 
+  it('creates every upload of a concurrent burst (writes are group-committed), each with its own row', async () => {
+    const sessions = await Promise.all(Array.from({ length: 40 }, () => client.createUpload(valid)));
+    const ids = new Set(sessions.map((s) => s.uploadId));
+    expect(ids.size).toBe(40);
+    for (const session of sessions.slice(0, 3)) {
+      expect((await client.status(session.uploadId)).status).toBe('PENDING');
+    }
+  });
+
   describe('Idempotency-Key', () => {
     it('returns the same upload for the same key and body', async () => {
       const first = await client.request('POST', '/v1/uploads', valid, { 'idempotency-key': 'order-42' });

@@ -5,24 +5,30 @@ import { PrismaService } from './prisma.service';
 import { RenditionRepository } from './rendition.repository';
 import { UploadMaintenanceRepository } from './upload-maintenance.repository';
 import { UploadRepository } from './upload.repository';
+import { AuditRepository } from './audit.repository';
+import { DlqAlertStateRepository } from './dlq-alert-state.repository';
 
 @Global()
 @Module({
   providers: [
     PrismaService,
+    RenditionRepository,
     UploadRepository,
     ImageRepository,
     ObjectOutcomeRepository,
     UploadMaintenanceRepository,
-    RenditionRepository,
+    AuditRepository,
+    DlqAlertStateRepository,
   ],
   exports: [
     PrismaService,
+    RenditionRepository,
     UploadRepository,
     ImageRepository,
     ObjectOutcomeRepository,
     UploadMaintenanceRepository,
-    RenditionRepository,
+    AuditRepository,
+    DlqAlertStateRepository,
   ],
 })
 export class DatabaseModule {}

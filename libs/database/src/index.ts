@@ -5,4 +5,6 @@ export * from './prisma-error';
 export * from './prisma.service';
 export * from './upload-maintenance.repository';
 export * from './upload.repository';
+export * from './audit.repository';
+export * from './dlq-alert-state.repository';
 export * from './rendition.repository';

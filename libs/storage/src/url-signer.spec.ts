@@ -1,7 +1,13 @@
 import { createHash, createHmac } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { UrlSigner } from './url-signer';
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
 const signingDate = new Date('2026-11-22T12:00:00Z');
 const checksum = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=';
 
@@ -81,6 +87,45 @@ describe('UrlSigner', () => {
     );
     const url = new URL(put.url);
     expect(url.searchParams.get('X-Amz-Signature')).toBe(referenceSignature('PUT', url, put.headers));
+  });
+
+  it.each([
+    ['long-term credentials', credentials],
+    ['temporary credentials (session token)', { ...credentials, sessionToken: 'FwoGZXIvYXdzEXAMPLE/token+=' }],
+  ])("agrees with the AWS SDK's own SigV4 signer (%s)", async (_name, identity) => {
+    const ours = await new UrlSigner(aws, identity).presignPut(
+      {
+        bucket: 'originals',
+        key: 'originals/dan@x.io/1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+        contentType: 'image/webp',
+        contentLength: 777,
+        checksumSha256: checksum,
+        expiresInSeconds: 300,
+      },
+      signingDate,
+    );
+    const url = new URL(ours.url);
+    const sdk = new SignatureV4({
+      service: 's3',
+      region: aws.region,
+      credentials: identity,
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const names = new Set(Object.keys(ours.headers));
+    const signed = await sdk.presign(
+      new HttpRequest({
+        method: 'PUT',
+        protocol: 'https:',
+        hostname: url.hostname,
+        path: url.pathname,
+        headers: { host: url.host, ...ours.headers, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      }),
+      { expiresIn: 300, signingDate, signableHeaders: names, unhoistableHeaders: names },
+    );
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(signed.query!['X-Amz-Signature']);
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe(identity.sessionToken ?? null);
   });
 
   it('signs a path-style URL against an emulator endpoint', async () => {

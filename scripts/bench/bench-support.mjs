@@ -1,0 +1,108 @@
+// Shared plumbing of the benchmark scripts: the emulator, resources, child servers, autocannon.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import autocannon from 'autocannon';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The local stack's emulator and resources, started if needed (the built tools do the work). */
+export async function localResources() {
+  const require = (await import('node:module')).createRequire(import.meta.url);
+  const { localEnv } = require(join(ROOT, 'dist/tools/local-stack/local-env.js'));
+  const { startEmulator } = require(join(ROOT, 'dist/tools/local-stack/emulator.js'));
+  const { bootstrapResources } = require(join(ROOT, 'dist/tools/local-stack/bootstrap.js'));
+  const { createS3Client } = require(join(ROOT, 'dist/libs/storage/src/index.js'));
+  const { createSqsClient } = require(join(ROOT, 'dist/libs/queue/src/index.js'));
+  const env = localEnv(process.env);
+  Object.assign(process.env, env);
+  const endpoint = new URL(env.AWS_ENDPOINT_URL);
+  const emulator = await startEmulator({ host: endpoint.hostname, port: Number(endpoint.port) });
+  const aws = { region: env.AWS_REGION, endpoint: emulator.endpoint, forcePathStyle: true };
+  const s3 = createS3Client(aws);
+  const sqs = createSqsClient(aws);
+  const resources = await bootstrapResources({
+    s3,
+    sqs,
+    originalsBucket: env.S3_ORIGINALS_BUCKET,
+    thumbnailsBucket: env.S3_THUMBNAILS_BUCKET,
+    queuePrefix: '',
+    webOrigins: env.WEB_ORIGINS.split(','),
+    maxReceiveCount: Number(env.DLQ_MAX_RECEIVE_COUNT),
+    visibilityTimeoutSeconds: Number(env.WORKER_VISIBILITY_TIMEOUT_SECONDS),
+  });
+  return { env, emulator, resources, s3, sqs };
+}
+
+/** Starts `node <file>` with env, waits until `url` answers, and returns a stopper. */
+export async function startServer(name, args, env, readyUrl) {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr}`);
+    try {
+      const response = await fetch(readyUrl);
+      if (response.status < 500) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not start: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function runAutocannon(label, options) {
+  process.stdout.write(`  ${label}: ${options.duration} s, ${options.connections} connections… `);
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => {
+      if (error) return reject(error);
+      const summary = {
+        label,
+        rps: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+      };
+      process.stdout.write(
+        `${summary.rps} req/s, p99 ${summary.p99} ms${summary.non2xx ? `, ${summary.non2xx} non-2xx` : ''}\n`,
+      );
+      resolve(summary);
+    });
+  });
+}
+
+export function table(rows, columns) {
+  const widths = columns.map(([title, key]) => Math.max(title.length, ...rows.map((r) => String(r[key]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  return [
+    line(columns.map(([title]) => title)),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...rows.map((r) => line(columns.map(([, key]) => r[key]))),
+  ].join('\n');
+}

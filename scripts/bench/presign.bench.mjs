@@ -1,0 +1,130 @@
+// `npm run bench:presign`: requests/s and p99 of (a) POST /v1/uploads of this API (auth,
+// validation, rate limit, database row, two signatures), (b) a bare Fastify route calling
+// getSignedUrl with an S3Client, (c) @uppy/companion's /s3/params — one run, one machine.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort, localResources, ROOT, runAutocannon, startServer, table } from './bench-support.mjs';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const USERS = 200;
+
+console.log('▶ emulator and resources');
+const { env, emulator, resources } = await localResources();
+const serverEnv = {
+  ...env,
+  UPLOADS_QUEUE_URL: resources.uploadsQueueUrl,
+  UPLOADS_DLQ_URL: resources.deadLetterQueueUrl,
+  AWS_ENDPOINT_URL: emulator.endpoint,
+};
+const results = [];
+const run = (label, options) =>
+  runAutocannon(label, { duration: DURATION, connections: CONNECTIONS, ...options }).then((r) => results.push(r));
+
+console.log('▶ (a) this API: POST /v1/uploads');
+const apiPort = await freePort();
+const api = await startServer(
+  'api',
+  ['dist/apps/api/src/main.js'],
+  {
+    ...serverEnv,
+    PORT: String(apiPort),
+    UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
+    MAX_PENDING_UPLOADS_PER_USER: '1000000',
+  },
+  `http://127.0.0.1:${apiPort}/healthz`,
+);
+const tokens = [];
+for (let i = 0; i < USERS; i++) {
+  const response = await fetch(`http://127.0.0.1:${apiPort}/v1/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: `bench-${i}` }),
+  });
+  tokens.push((await response.json()).token);
+}
+let next = 0;
+const uploadRequest = {
+  method: 'POST',
+  path: '/v1/uploads',
+  body: JSON.stringify({
+    filename: 'photo.jpg',
+    contentType: 'image/jpeg',
+    size: 2_000_000,
+    thumbnail: { contentType: 'image/webp', size: 20_000 },
+  }),
+  setupRequest: (request) => ({
+    ...request,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+  }),
+};
+await runAutocannon('warm-up', {
+  url: `http://127.0.0.1:${apiPort}`,
+  requests: [uploadRequest],
+  duration: 2,
+  connections: CONNECTIONS,
+});
+await run('(a) POST /v1/uploads (this API)', { url: `http://127.0.0.1:${apiPort}`, requests: [uploadRequest] });
+await api.stop();
+
+console.log('▶ (b) bare Fastify + getSignedUrl');
+const sdkPort = await freePort();
+const sdk = await startServer(
+  'sdk',
+  ['scripts/bench/sdk-presign.server.mjs'],
+  { ...serverEnv, PORT: String(sdkPort) },
+  `http://127.0.0.1:${sdkPort}/json`,
+);
+await runAutocannon('warm-up', {
+  url: `http://127.0.0.1:${sdkPort}/presign`,
+  method: 'POST',
+  duration: 2,
+  connections: CONNECTIONS,
+});
+await run('(b) Fastify + getSignedUrl', { url: `http://127.0.0.1:${sdkPort}/presign`, method: 'POST' });
+await run('    bare Fastify JSON (reference)', { url: `http://127.0.0.1:${sdkPort}/json` });
+await sdk.stop();
+
+console.log('▶ (c) @uppy/companion /s3/params');
+const companionPort = await freePort();
+const companion = await startServer(
+  'companion',
+  ['scripts/bench/companion.server.mjs'],
+  { ...serverEnv, PORT: String(companionPort) },
+  `http://127.0.0.1:${companionPort}/s3/params?filename=a.jpg&type=image/jpeg`,
+);
+const companionUrl = `http://127.0.0.1:${companionPort}/s3/params?filename=photo.jpg&type=image%2Fjpeg`;
+await runAutocannon('warm-up', { url: companionUrl, duration: 2, connections: CONNECTIONS });
+await run('(c) @uppy/companion /s3/params', { url: companionUrl });
+await companion.stop();
+await emulator.stop();
+
+const db = new pg.Client({ connectionString: env.DATABASE_URL });
+await db.connect();
+const removed = await db.query("DELETE FROM uploads WHERE user_id LIKE 'bench-%'");
+await db.end();
+
+const [a, b, , c] = results;
+console.log(
+  `\n${table(results, [
+    ['target', 'label'],
+    ['req/s', 'rps'],
+    ['p50 ms', 'p50'],
+    ['p99 ms', 'p99'],
+    ['non-2xx', 'non2xx'],
+    ['errors', 'errors'],
+  ])}`,
+);
+console.log(
+  `\n(a)/(b) = ${(a.rps / b.rps).toFixed(2)}× (target ≥ 5×)   (a)/(c) = ${(a.rps / c.rps).toFixed(2)}× (target ≥ 10×)`,
+);
+console.log(
+  `${DURATION} s per target, ${CONNECTIONS} connections, ${USERS} users; removed ${removed.rowCount} bench uploads.`,
+);
+mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+writeFileSync(
+  join(ROOT, 'test-artifacts', 'bench-presign.json'),
+  JSON.stringify({ at: new Date().toISOString(), results }, null, 2),
+);
+process.exit(0);
