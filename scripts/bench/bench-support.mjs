@@ -1,5 +1,6 @@
 // Shared plumbing of the benchmark scripts: the emulator, resources, child servers, autocannon.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,7 @@ export function freePort() {
 }
 
 /** The local stack's emulator and resources, started if needed (the built tools do the work). */
-export async function localResources() {
+export async function localResources({ prefix = '' } = {}) {
   const require = (await import('node:module')).createRequire(import.meta.url);
   const { localEnv } = require(join(ROOT, 'dist/tools/local-stack/local-env.js'));
   const { startEmulator } = require(join(ROOT, 'dist/tools/local-stack/emulator.js'));
@@ -34,14 +35,45 @@ export async function localResources() {
   const resources = await bootstrapResources({
     s3,
     sqs,
-    originalsBucket: env.S3_ORIGINALS_BUCKET,
-    thumbnailsBucket: env.S3_THUMBNAILS_BUCKET,
-    queuePrefix: '',
+    originalsBucket: prefix + env.S3_ORIGINALS_BUCKET,
+    thumbnailsBucket: prefix + env.S3_THUMBNAILS_BUCKET,
+    queuePrefix: prefix,
     webOrigins: env.WEB_ORIGINS.split(','),
     maxReceiveCount: Number(env.DLQ_MAX_RECEIVE_COUNT),
     visibilityTimeoutSeconds: Number(env.WORKER_VISIBILITY_TIMEOUT_SECONDS),
   });
-  return { env, emulator, resources, s3, sqs };
+  return {
+    env: { ...env, S3_ORIGINALS_BUCKET: resources.originalsBucket, S3_THUMBNAILS_BUCKET: resources.thumbnailsBucket },
+    emulator,
+    resources,
+    s3,
+    sqs,
+  };
+}
+
+/** Peak resident set size of a process, from the kernel's high-water mark (Linux). */
+export function peakRssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+export async function eachLimit(items, limit, task) {
+  let index = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (index < items.length) await task(items[index++]);
+    }),
+  );
 }
 
 /** Starts `node <file>` with env, waits until `url` answers, and returns a stopper. */

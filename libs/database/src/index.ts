@@ -8,3 +8,4 @@ export * from './upload.repository';
 export * from './audit.repository';
 export * from './dlq-alert-state.repository';
 export * from './rendition.repository';
+export * from './erasure.repository';
