@@ -3,16 +3,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import sharp from 'sharp';
-import {
-  eachLimit,
-  freePort,
-  localResources,
-  peakRssMb,
-  percentile,
-  ROOT,
-  startServer,
-  table,
-} from './bench-support.mjs';
+import { eachLimit, freePort, localResources, peakRssMb, percentile, startServer, table } from './bench-support.mjs';
 
 const N = Number(process.env.BENCH_IMAGES ?? 1000);
 const PUT_CONCURRENCY = 32;

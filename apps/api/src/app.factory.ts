@@ -12,7 +12,13 @@ import { loggerOptions, registerHttpObservability } from './observability/http-o
 
 /** Builds the configured app without listening, so tests drive the same wiring as prod. */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: true, ...loggerOptions(config.logLevel) });
+  const adapter = new FastifyAdapter({
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+    // Render URLs carry the original's key and ETag in one path segment (Fastify's default is 100).
+    maxParamLength: 1024,
+    ...loggerOptions(config.logLevel),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new ConsoleLogger({ json: true, logLevels: nestLogLevels(config.logLevel) }),
   });
