@@ -14,6 +14,8 @@ import { RateLimiter } from './common/rate-limiter';
 import { ImageUrlService } from './images/image-url.service';
 import { ImageController } from './images/image.controller';
 import { ImageService } from './images/image.service';
+import { RenderController } from './render/render.controller';
+import { RenderService } from './render/render.service';
 import { UploadController } from './uploads/upload.controller';
 import { UPLOAD_RATE_LIMITER, UploadService } from './uploads/upload.service';
 
@@ -31,7 +33,14 @@ export class AppModule {
         },
         DatabaseModule,
       ],
-      controllers: [UploadController, ImageController, DevTokenController, HealthController, MetricsController],
+      controllers: [
+        UploadController,
+        ImageController,
+        DevTokenController,
+        HealthController,
+        MetricsController,
+        RenderController,
+      ],
       providers: [
         ...awsProviders,
         TokenService,
@@ -39,6 +48,7 @@ export class AppModule {
         UploadService,
         ImageUrlService,
         ImageService,
+        RenderService,
         HealthService,
         ApiMetrics,
         {

@@ -14,6 +14,7 @@ export enum ErrorCode {
   UnsupportedMediaType = 'unsupported-media-type',
   RateLimited = 'rate-limited',
   DependencyUnavailable = 'dependency-unavailable',
+  Overloaded = 'overloaded',
   Internal = 'internal',
 }
 
@@ -34,5 +35,6 @@ export const ERROR_CODE_INFO: Record<ErrorCode, ErrorCodeInfo> = {
   [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
   [ErrorCode.DependencyUnavailable]: { status: 503, title: 'A dependency is unavailable' },
+  [ErrorCode.Overloaded]: { status: 503, title: 'Too busy to take this request now' },
   [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
 };

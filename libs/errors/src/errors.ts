@@ -48,5 +48,13 @@ export const errors = {
       headers: { 'retry-after': '5' },
     }),
 
+  /** This process is at capacity (not a fault): the client should come back after `retry-after`. */
+  overloaded: (retryAfterSeconds: number, detail: string) =>
+    new AppError(ErrorCode.Overloaded, {
+      detail,
+      retryable: true,
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    }),
+
   internal: (cause?: unknown) => new AppError(ErrorCode.Internal, { detail: 'An unexpected error occurred.', cause }),
 };
