@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
@@ -12,19 +13,38 @@ const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
+/** One declared object: its type on an allow-list, its exact size, optionally its checksum. */
+function ObjectTypeField(allowed: readonly string[], example: string) {
+  return applyDecorators(
+    ApiProperty({ enum: allowed, example }),
+    IsIn(allowed, { message: `must be one of ${allowed.join(', ')}` }),
+  );
+}
+
+function ByteSizeField(example: number) {
+  return applyDecorators(
+    ApiProperty({ example, description: 'Exact size in bytes; the signature binds it.' }),
+    IsInt({ message: 'must be an integer number of bytes' }),
+    Min(1, { message: 'must be at least 1 byte' }),
+  );
+}
+
+function ChecksumField() {
+  return applyDecorators(
+    ApiPropertyOptional({ description: 'Base64 SHA-256 of the bytes; S3 refuses any other body.' }),
+    IsOptional(),
+    Matches(SHA256_BASE64, { message: 'must be the base64 encoding of a 32-byte SHA-256 digest' }),
+  );
+}
+
 export class ThumbnailRequestDto {
-  @ApiProperty({ enum: ALLOWED_THUMBNAIL_TYPES, example: 'image/webp' })
-  @IsIn(ALLOWED_THUMBNAIL_TYPES, { message: `must be one of ${ALLOWED_THUMBNAIL_TYPES.join(', ')}` })
+  @ObjectTypeField(ALLOWED_THUMBNAIL_TYPES, 'image/webp')
   contentType!: string;
 
-  @ApiProperty({ example: 18234, description: 'Exact size in bytes.' })
-  @IsInt({ message: 'must be an integer number of bytes' })
-  @Min(1, { message: 'must be at least 1 byte' })
+  @ByteSizeField(18_234)
   size!: number;
 
-  @ApiPropertyOptional({ description: 'Base64 SHA-256 of the bytes; S3 refuses any other body.' })
-  @IsOptional()
-  @Matches(SHA256_BASE64, { message: 'must be the base64 encoding of a 32-byte SHA-256 digest' })
+  @ChecksumField()
   checksumSha256?: string;
 }
 
@@ -35,18 +55,13 @@ export class CreateUploadDto {
   @Matches(NO_CONTROL_CHARS, { message: 'must not contain control characters' })
   filename!: string;
 
-  @ApiProperty({ enum: ALLOWED_IMAGE_TYPES, example: 'image/jpeg' })
-  @IsIn(ALLOWED_IMAGE_TYPES, { message: `must be one of ${ALLOWED_IMAGE_TYPES.join(', ')}` })
+  @ObjectTypeField(ALLOWED_IMAGE_TYPES, 'image/jpeg')
   contentType!: string;
 
-  @ApiProperty({ example: 2_483_201, description: 'Exact size in bytes; the signature binds it.' })
-  @IsInt({ message: 'must be an integer number of bytes' })
-  @Min(1, { message: 'must be at least 1 byte' })
+  @ByteSizeField(2_483_201)
   size!: number;
 
-  @ApiPropertyOptional({ description: 'Base64 SHA-256 of the bytes; S3 refuses any other body.' })
-  @IsOptional()
-  @Matches(SHA256_BASE64, { message: 'must be the base64 encoding of a 32-byte SHA-256 digest' })
+  @ChecksumField()
   checksumSha256?: string;
 
   @ApiPropertyOptional({ type: ThumbnailRequestDto, description: 'Ask for a second URL for a client-made thumbnail.' })
