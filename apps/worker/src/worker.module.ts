@@ -2,9 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsModule } from '@ssut/nestjs-sqs';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { DatabaseModule } from '@lib/database';
+import { DatabaseModule, ErasureRepository } from '@lib/database';
 import { awsProviders } from './aws/aws.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
+import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';
 import { UPLOADS_CONSUMER, UploadEventHandler } from './ingest/upload-event.handler';
 import { MaintenanceService } from './maintenance/maintenance.service';
@@ -12,6 +13,9 @@ import { SweepScheduler } from './maintenance/sweep.scheduler';
 import { RenditionService } from './renditions/rendition.service';
 import { MetricsServer } from './observability/metrics.server';
 import { WorkerMetrics } from './observability/worker.metrics';
+import { ErasureAlerts } from './erasure/erasure-alerts';
+import { ErasureRunner } from './erasure/erasure.runner';
+import { ErasureScheduler } from './erasure/erasure.scheduler';
 
 @Module({})
 export class WorkerModule {
@@ -57,6 +61,11 @@ export class WorkerModule {
         SweepScheduler,
         WorkerMetrics,
         MetricsServer,
+        ...dlqMonitorProviders,
+        ErasureRepository,
+        ErasureAlerts,
+        ErasureRunner,
+        ErasureScheduler,
       ],
     };
   }

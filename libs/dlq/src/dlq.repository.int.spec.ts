@@ -112,6 +112,12 @@ describe('DlqRepository against the SQS emulator', () => {
     expect(moved.sort()).toEqual([...keys].sort());
   });
 
+  it('stops at max when asked to, leaving the rest for the next call', async () => {
+    for (let i = 0; i < 12; i++) await queue.send(dlqUrl, uploadEvent(`originals/dave/${i}`));
+    expect(await dlq.redrive({ all: true, max: 5 })).toEqual({ moved: 5, missing: [], failed: [] });
+    expect(await dlq.stats()).toMatchObject({ depth: 7, visible: 7 });
+  });
+
   it('leaves a message it cannot replay in the DLQ and says why', async () => {
     await queue.send(dlqUrl, lambdaRecord(['not-an-upload/x']));
     const result = await dlq.redrive({ all: true });

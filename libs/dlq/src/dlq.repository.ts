@@ -27,7 +27,8 @@ export interface DlqPeek {
   messages: DeadLetter[];
 }
 
-export type RedriveSelection = { all: true } | { messageIds: string[] };
+/** `max` bounds one call (an HTTP request should not run for minutes); call again for more. */
+export type RedriveSelection = { all: true; max?: number } | { messageIds: string[] };
 
 export interface RedriveProgress {
   moved: number;
@@ -108,7 +109,8 @@ export class DlqRepository {
 
   async redrive(selection: RedriveSelection, onProgress?: (progress: RedriveProgress) => void): Promise<RedriveResult> {
     const wanted = 'messageIds' in selection ? new Set(selection.messageIds) : null;
-    const total = wanted ? wanted.size : (await this.stats()).depth;
+    const max = 'all' in selection ? (selection.max ?? Infinity) : Infinity;
+    const total = wanted ? wanted.size : Math.min(max, (await this.stats()).depth);
     // Messages that land after the start (e.g. a malformed one the worker dead-letters again
     // at once) are left for the next redrive, so "all" always ends.
     const startedAt = this.now();
@@ -116,7 +118,7 @@ export class DlqRepository {
     const skipped = new Map<string, Held>();
     const result: RedriveResult = { moved: 0, missing: [], failed: [] };
     try {
-      while (!wanted || wanted.size > 0) {
+      while ((!wanted || wanted.size > 0) && result.moved + result.failed.length < max) {
         const batch = await this.queue.receive(
           this.options.deadLetterQueueUrl,
           SQS_MAX_BATCH,
@@ -134,7 +136,8 @@ export class DlqRepository {
           const id = message.MessageId ?? '';
           seen.add(id);
           const sent = Number(message.Attributes?.SentTimestamp ?? 0);
-          const selected = wanted ? wanted.delete(id) : sent <= startedAt + CLOCK_SKEW_MS;
+          const room = result.moved + result.failed.length + toMove.length < max;
+          const selected = wanted ? wanted.delete(id) : room && sent <= startedAt + CLOCK_SKEW_MS;
           if (selected) toMove.push(message);
           else skipped.set(id, held(message));
         }
