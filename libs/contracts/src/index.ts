@@ -2,3 +2,4 @@ export * from './object-key';
 export * from './upload-event.message';
 export * from './upload.contract';
 export * from './s3-event.mapping';
+export * from './erasure.contract';

@@ -8,8 +8,16 @@ import {
   QUARANTINE_PREFIX,
   RejectionReason,
   UploadEventMessage,
+  erasureUserHash,
+  userIdOfKey,
 } from '@lib/contracts';
-import { ObjectOutcomeRepository, ObjectVerdict, UploadRecord, UploadRepository } from '@lib/database';
+import {
+  ErasureRepository,
+  ObjectOutcomeRepository,
+  ObjectVerdict,
+  UploadRecord,
+  UploadRepository,
+} from '@lib/database';
 import { HEAD_BYTES, inspectImage, Inspection, ObjectSample, TAIL_BYTES } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectHead, ObjectStorageRepository, objectUrl } from '@lib/storage';
@@ -47,6 +55,7 @@ export class ObjectIngestService {
     private readonly outcomes: ObjectOutcomeRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly queue: QueueRepository,
+    private readonly erasures: ErasureRepository,
   ) {}
 
   async ingest(incoming: IncomingMessage): Promise<IngestResult> {
@@ -54,6 +63,13 @@ export class ObjectIngestService {
     if (!parsed.ok) {
       await this.deadLetter(incoming, parsed.reason);
       return { outcome: 'dead-lettered', reason: 'malformed-message' };
+    }
+    if (await this.ownerErased(parsed.value.key)) {
+      // The user asked to be forgotten: an object that lands now (an upload finishing during
+      // or after the erasure) is deleted, never stored.
+      await this.storage.delete(parsed.value.bucket, parsed.value.key);
+      this.logger.log({ msg: 'object of an erased user deleted', bucket: parsed.value.bucket });
+      return { outcome: 'rejected', reason: 'user-erased' };
     }
     const subject = await this.resolve(parsed.value);
     const head = await this.storage.head(subject.message.bucket, subject.message.key);
@@ -75,6 +91,11 @@ export class ObjectIngestService {
     });
     if (result === 'superseded') return { outcome: 'superseded' };
     return verdict.accepted ? { outcome: 'accepted' } : { outcome: 'rejected', reason: verdict.reason };
+  }
+
+  private async ownerErased(key: string): Promise<boolean> {
+    const userId = userIdOfKey(key);
+    return userId !== null && this.erasures.isErased(erasureUserHash(this.config.erasure.auditSalt, userId));
   }
 
   private async resolve(message: UploadEventMessage): Promise<Subject> {

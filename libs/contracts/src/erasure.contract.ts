@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+import { ORIGINALS_PREFIX, QUARANTINE_PREFIX, RENDITIONS_PREFIX, THUMBNAILS_PREFIX } from './object-key';
+
+export type ErasureStateName = 'REQUESTED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+
+/** What an erasure's status routes and the CLI show: counts and times, never whose data it was. */
+export interface ErasureStatus {
+  id: string;
+  state: ErasureStateName;
+  phase: string;
+  requestedBy: string;
+  objectsDeleted: number;
+  rowsDeleted: number;
+  failedKeys: number;
+  failureReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/**
+ * The keyed hash that stands for a user id once the erasure is done. Keyed (HMAC), not a
+ * plain SHA-256, so nobody without the secret can confirm a guessed id against the record.
+ */
+export function erasureUserHash(salt: string, userId: string): string {
+  return createHmac('sha256', salt).update(userId, 'utf8').digest('hex');
+}
+
+const USER_PREFIXES = [ORIGINALS_PREFIX, THUMBNAILS_PREFIX, RENDITIONS_PREFIX];
+
+/**
+ * Every place an object of the user may live, per bucket. Each bucket is listed under every
+ * prefix (not only the ones the key layout puts there), so a stray object written to the
+ * wrong bucket, or moved aside to quarantine, is found as well.
+ */
+export function erasureTargets(
+  userId: string,
+  buckets: { originalsBucket: string; thumbnailsBucket: string },
+): { bucket: string; prefix: string }[] {
+  const prefixes = USER_PREFIXES.flatMap((p) => [`${p}${userId}/`, `${QUARANTINE_PREFIX}${p}${userId}/`]);
+  return [buckets.originalsBucket, buckets.thumbnailsBucket].flatMap((bucket) =>
+    prefixes.map((prefix) => ({ bucket, prefix })),
+  );
+}
+
+/** The user id a key belongs to by the key layout, or null for keys outside it. */
+export function userIdOfKey(key: string): string | null {
+  const rest = key.startsWith(QUARANTINE_PREFIX) ? key.slice(QUARANTINE_PREFIX.length) : key;
+  const prefix = USER_PREFIXES.find((p) => rest.startsWith(p));
+  if (!prefix) return null;
+  const userId = rest.slice(prefix.length).split('/')[0];
+  return userId ? userId : null;
+}

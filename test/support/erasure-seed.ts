@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { originalKey, thumbnailKey } from '@lib/contracts';
+import type { PrismaService } from '@lib/database';
+import { ObjectStorageRepository } from '@lib/storage';
+
+export interface SeededUser {
+  uploadIds: string[];
+  /** Every key seeded, by bucket. */
+  keys: { bucket: string; key: string }[];
+}
+
+const ROW_CHUNK = 5_000;
+
+/**
+ * READY uploads with their image and both stored-object rows, inserted with one multi-row
+ * statement per chunk (unnest of an id array) rather than row by row.
+ */
+export async function seedUserRows(
+  prisma: PrismaService,
+  userId: string,
+  count: number,
+  buckets: { originalsBucket: string; thumbnailsBucket: string },
+): Promise<SeededUser> {
+  const uploadIds = Array.from({ length: count }, () => randomUUID());
+  const { originalsBucket: ob, thumbnailsBucket: tb } = buckets;
+  for (let i = 0; i < uploadIds.length; i += ROW_CHUNK) {
+    const ids = uploadIds.slice(i, i + ROW_CHUNK);
+    await prisma.$executeRaw`
+      INSERT INTO uploads (id, user_id, filename, content_type, size, original_key, thumbnail_key, status, expires_at)
+      SELECT id, ${userId}, 'holiday-' || id || '.jpg', 'image/jpeg', 4,
+        'originals/' || ${userId} || '/' || id, 'thumbnails/' || ${userId} || '/' || id, 'READY', now()
+      FROM unnest(${ids}::uuid[]) AS id`;
+    await prisma.$executeRaw`
+      INSERT INTO images (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer)
+      SELECT gen_random_uuid(), id, ${userId}, ${ob}, 'originals/' || ${userId} || '/' || id, 'http://x/' || id,
+        'image/jpeg', 4, 1, 1, 'e', '0'
+      FROM unnest(${ids}::uuid[]) AS id`;
+    await prisma.$executeRaw`
+      INSERT INTO stored_objects (bucket, key, upload_id, role, sequencer, e_tag, bytes, accepted)
+      SELECT b.bucket, b.prefix || ${userId} || '/' || id, id, b.role::"ObjectRole", '0', 'e', 4, true
+      FROM unnest(${ids}::uuid[]) AS id,
+        (VALUES (${ob}, 'originals/', 'ORIGINAL'), (${tb}, 'thumbnails/', 'THUMBNAIL')) AS b(bucket, prefix, role)`;
+  }
+  const keys = uploadIds.flatMap((id) => [
+    { bucket: ob, key: originalKey(userId, id) },
+    { bucket: tb, key: thumbnailKey(userId, id) },
+  ]);
+  return { uploadIds, keys };
+}
+
+/** Small objects put with bounded concurrency, so the emulator is busy but not swamped. */
+export async function putObjects(
+  s3: S3Client,
+  keys: { bucket: string; key: string }[],
+  concurrency = 16,
+): Promise<void> {
+  const storage = new ObjectStorageRepository(s3);
+  const body = Buffer.from('img!');
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < keys.length) {
+        const { bucket, key } = keys[next++]!;
+        await storage.put(bucket, key, body, 'image/jpeg');
+      }
+    }),
+  );
+}
