@@ -5,6 +5,7 @@ import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { DatabaseModule, ErasureRepository } from '@lib/database';
 import { awsProviders } from './aws/aws.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
+import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';
 import { UPLOADS_CONSUMER, UploadEventHandler } from './ingest/upload-event.handler';
 import { MaintenanceService } from './maintenance/maintenance.service';
@@ -60,6 +61,7 @@ export class WorkerModule {
         SweepScheduler,
         WorkerMetrics,
         MetricsServer,
+        ...dlqMonitorProviders,
         ErasureRepository,
         ErasureAlerts,
         ErasureRunner,
