@@ -34,6 +34,7 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     WEB_ORIGINS: env.WEB_ORIGINS ?? `http://127.0.0.1:${port},http://localhost:${port}`,
     AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
     DEV_TOKEN_ENABLED: env.DEV_TOKEN_ENABLED ?? 'true',
+    WEB_CLIENT_ENABLED: env.WEB_CLIENT_ENABLED ?? 'true',
     DLQ_MAX_RECEIVE_COUNT: env.DLQ_MAX_RECEIVE_COUNT ?? '5',
     WORKER_VISIBILITY_TIMEOUT_SECONDS: env.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? '60',
   };

@@ -130,6 +130,8 @@ export interface ApiConfig extends SharedConfig {
   uploads: UploadPolicyConfig;
   render: RenderConfig;
   dlq: DlqConfig;
+  /** Local mode only: also serve the reference web client (dist/web) at /. */
+  webClientEnabled: boolean;
 }
 
 export interface WorkerConfig extends SharedConfig {
@@ -277,6 +279,7 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       timeoutMs: env.RENDER_TIMEOUT_MS,
     },
     dlq: { peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS },
+    webClientEnabled: env.WEB_CLIENT_ENABLED,
   };
 }
 

@@ -75,6 +75,8 @@ export const apiEnv = z.object({
 });
 
 export const workerEnv = z.object({
+  // Local mode only: the API also serves the reference web client (dist/web) at /.
+  WEB_CLIENT_ENABLED: envBoolean.default('false'),
   WORKER_BATCH_SIZE: envInt(1, 10).default(10),
   WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(1, 43200).default(60),
   WORKER_HEARTBEAT_SECONDS: envInt(1, 43200).default(20),
