@@ -98,7 +98,7 @@ async function main() {
     sh('npx', ['prisma', 'migrate', 'deploy'], { stdio: ['ignore', 'ignore', 'inherit'] });
   });
 
-  await step('build (tsc + Lambda bundle)', () => {
+  await step('build (tsc + Lambda bundle + web client)', () => {
     sh('npm', ['run', '--silent', 'build']);
     sh('npm', ['run', '--silent', 'build:lambda']);
   });
@@ -110,3 +110,4 @@ main().catch((error) => {
   console.error(`\n✖ setup failed: ${error.message}`);
   process.exit(1);
 });
+    sh('npm', ['run', '--silent', 'build:web']);

@@ -12,6 +12,7 @@ function run(command, args) {
 console.log('[stack] building (tsc + esbuild)…');
 run('npm', ['run', '--silent', 'build']);
 run('npm', ['run', '--silent', 'build:lambda']);
+run('npm', ['run', '--silent', 'build:web']);
 run('npx', ['prisma', 'migrate', 'deploy']);
 
 const stack = spawn(process.execPath, ['--enable-source-maps', 'dist/tools/local-stack/start-stack.js'], {

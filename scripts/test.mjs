@@ -7,9 +7,11 @@ const steps = [
   ['lint (eslint)', 'npx', ['eslint', '.']],
   ['format (prettier)', 'npx', ['prettier', '--check', '.']],
   ['types (tsc)', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['types (web client)', 'npm', ['run', '--silent', 'web:typecheck']],
   // The SIGTERM test runs the built worker as its own process; the forwarder tests load the bundle.
   ['build (tsc)', 'npm', ['run', '--silent', 'build']],
   ['build lambda bundle', 'npm', ['run', '--silent', 'build:lambda']],
+  ['build web client', 'npm', ['run', '--silent', 'build:web']],
 ];
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 if (pkg.scripts['infra:typecheck'])

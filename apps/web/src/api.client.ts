@@ -1,0 +1,143 @@
+import type { RejectionReason } from '../../../libs/contracts/src/upload.contract';
+
+/** RFC 9457 problem document, as every API error is shaped. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  errors?: { field: string; message: string }[];
+}
+
+export interface PresignedPut {
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface UploadRequest {
+  filename: string;
+  contentType: string;
+  size: number;
+  checksumSha256?: string;
+  thumbnail?: { contentType: string; size: number; checksumSha256?: string };
+}
+
+export interface UploadSession {
+  uploadId: string;
+  expiresAt: string;
+  original: PresignedPut;
+  thumbnail?: PresignedPut;
+}
+
+export interface Image {
+  id: string;
+  uploadId: string;
+  contentType: string;
+  bytes: number;
+  width: number;
+  height: number;
+  originalUrl: string;
+  thumbnailUrl: string | null;
+  createdAt: string;
+}
+
+export interface UploadStatus {
+  uploadId: string;
+  status: 'PENDING' | 'PROCESSING' | 'READY' | 'REJECTED' | 'EXPIRED';
+  image?: Image;
+  rejection?: { code: RejectionReason | string; detail: string };
+}
+
+export interface ImagePage {
+  items: Image[];
+  nextCursor: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(problem.detail ?? problem.title ?? `HTTP ${problem.status}`);
+    this.name = 'ApiError';
+  }
+}
+
+/** The request never got an HTTP answer: offline, server down, or blocked (CORS, CSP). */
+export class NetworkError extends Error {
+  constructor(readonly target: 'server' | 'storage') {
+    super(target === 'server' ? 'Could not reach the server.' : 'Could not reach the storage service.');
+    this.name = 'NetworkError';
+  }
+}
+
+/** The same-origin API. A 401 anywhere means the token is gone or expired: the app signs out. */
+export class ApiClient {
+  private token: string | null = null;
+
+  constructor(private readonly onUnauthorized: () => void) {}
+
+  setToken(token: string | null): void {
+    this.token = token;
+  }
+
+  devToken(userId: string): Promise<{ token: string; expiresAt: string }> {
+    return this.request('POST', '/v1/dev/token', { userId });
+  }
+
+  createUpload(body: UploadRequest, idempotencyKey: string): Promise<UploadSession> {
+    return this.request('POST', '/v1/uploads', body, { 'idempotency-key': idempotencyKey });
+  }
+
+  uploadStatus(uploadId: string): Promise<UploadStatus> {
+    return this.request('GET', `/v1/uploads/${encodeURIComponent(uploadId)}`);
+  }
+
+  listImages(cursor: string | null, limit = 24): Promise<ImagePage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    return this.request('GET', `/v1/images?${query}`);
+  }
+
+  deleteImage(imageId: string): Promise<void> {
+    return this.request('DELETE', `/v1/images/${encodeURIComponent(imageId)}`);
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extra };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new NetworkError('server');
+    }
+    if (response.status === 401 && this.token) this.onUnauthorized();
+    if (!response.ok) throw new ApiError(await readProblem(response), retryAfter(response));
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+}
+
+async function readProblem(response: Response): Promise<Problem> {
+  try {
+    const body = (await response.json()) as Partial<Problem>;
+    return { ...body, status: response.status };
+  } catch {
+    // A proxy or a crash page, not the API: keep what HTTP itself says.
+    return { status: response.status, title: response.statusText };
+  }
+}
+
+function retryAfter(response: Response): number | undefined {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}

@@ -1,0 +1,281 @@
+import { ApiClient, ApiError, type Image, NetworkError, type UploadSession } from './api.client';
+import { sha256Base64 } from './checksum';
+import type { ClientConfig } from './client.config';
+import { EXPIRED_MESSAGE, failureMessage, refusalReason, rejectionMessage } from './messages';
+import { putToStorage, StorageError } from './storage.put';
+import { makeThumbnail, type Thumbnail } from './thumbnail.maker';
+
+export type UploadPhase =
+  | 'refused' // never sent: not an image, too big, empty
+  | 'queued'
+  | 'preparing' // thumbnail and checksums
+  | 'uploading'
+  | 'processing' // bytes in S3; the worker is checking them
+  | 'ready'
+  | 'rejected' // the worker refused the bytes, or the upload expired
+  | 'failed'; // network or server trouble; retry may help
+
+/** Nothing more will happen to these, nor is there anything for the user to do. */
+export function isFinished(phase: UploadPhase): boolean {
+  return phase === 'refused' || phase === 'ready' || phase === 'rejected';
+}
+
+export interface UploadItem {
+  readonly key: number;
+  readonly file: File;
+  phase: UploadPhase;
+  /** 0..1 over the original and the thumbnail together. */
+  progress: number;
+  message: string;
+  retryable: boolean;
+  image?: Image;
+  /** Kept across retries: the thumbnail and checksums are made once per file. */
+  prepared?: { thumbnail: Thumbnail | null; checksum?: string; thumbnailChecksum?: string };
+  session?: UploadSession;
+  /** Reused on retry, so a lost response to POST /v1/uploads does not create a second upload. */
+  idempotencyKey: string;
+  sent: { original: boolean; thumbnail: boolean };
+}
+
+const CONCURRENCY = 3;
+// The worker usually answers within a second or two; polls slow down so a backlog costs little.
+const POLL_DELAYS_MS = [400, 600, 1000, 1500, 2000, 3000];
+const POLL_GIVE_UP_MS = 3 * 60_000;
+// Once READY, a thumbnail that was sent is usually linked within a poll or two.
+const THUMBNAIL_GRACE_POLLS = 8;
+// A retry reuses a session only if its URLs stay valid long enough to send the bytes.
+const SESSION_MARGIN_MS = 30_000;
+
+export interface UploadQueueEvents {
+  changed(item: UploadItem): void;
+  /** Final outcomes, for the screen reader announcement and the gallery refresh. */
+  settled(item: UploadItem): void;
+}
+
+/** Runs each file through thumbnail → upload request → direct PUTs → status polling. */
+export class UploadQueue {
+  private readonly items: UploadItem[] = [];
+  private readonly waiting: UploadItem[] = [];
+  private running = 0;
+  private nextKey = 1;
+  private closed = false;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly config: ClientConfig,
+    private readonly events: UploadQueueEvents,
+  ) {}
+
+  add(files: Iterable<File>): UploadItem[] {
+    const added: UploadItem[] = [];
+    for (const file of files) {
+      const refusal = refusalReason(file, this.config);
+      const item: UploadItem = {
+        key: this.nextKey++,
+        file,
+        phase: refusal ? 'refused' : 'queued',
+        progress: 0,
+        message: refusal ?? 'Waiting to upload…',
+        retryable: false,
+        idempotencyKey: newKey(),
+        sent: { original: false, thumbnail: false },
+      };
+      this.items.push(item);
+      added.push(item);
+      this.events.changed(item);
+      if (!refusal) this.waiting.push(item);
+    }
+    this.pump();
+    return added;
+  }
+
+  get all(): readonly UploadItem[] {
+    return this.items;
+  }
+
+  /** Drops finished items (the list's "Clear finished"); failed ones stay for their Retry. */
+  removeFinished(): UploadItem[] {
+    const finished = this.items.filter((item) => isFinished(item.phase));
+    this.items.splice(0, this.items.length, ...this.items.filter((item) => !isFinished(item.phase)));
+    return finished;
+  }
+
+  /** On sign-out: nothing new starts, and work still in flight reports to no one. */
+  close(): void {
+    this.closed = true;
+    this.waiting.length = 0;
+  }
+
+  retry(item: UploadItem): void {
+    if (item.phase !== 'failed' || !item.retryable) return;
+    this.update(item, { phase: 'queued', message: 'Waiting to upload…', retryable: false });
+    this.waiting.push(item);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running < CONCURRENCY && this.waiting.length > 0) {
+      const item = this.waiting.shift()!;
+      this.running++;
+      void this.run(item).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(item: UploadItem): Promise<void> {
+    try {
+      if (!item.sent.original || !item.sent.thumbnail) await this.send(item);
+      await this.follow(item);
+    } catch (error) {
+      if (error instanceof StorageError || (error instanceof ApiError && error.problem.status === 422)) {
+        // The URLs (or the idempotency key's body) are spent: a retry starts a new upload.
+        item.session = undefined;
+        item.idempotencyKey = newKey();
+        item.sent = { original: false, thumbnail: false };
+      }
+      const { message, retryable } = failureMessage(error);
+      this.update(item, { phase: retryable ? 'failed' : 'refused', message, retryable });
+      this.settle(item);
+    }
+  }
+
+  private async send(item: UploadItem): Promise<void> {
+    this.update(item, { phase: 'preparing', message: 'Making the thumbnail…', progress: 0 });
+    const prepared = (item.prepared ??= await this.prepare(item.file));
+    if (!item.session || Date.parse(item.session.expiresAt) - Date.now() < SESSION_MARGIN_MS) {
+      if (item.session) {
+        item.idempotencyKey = newKey();
+        item.sent = { original: false, thumbnail: false };
+      }
+      const thumbnail = prepared.thumbnail;
+      item.session = await this.api.createUpload(
+        {
+          filename: item.file.name.slice(0, 255) || 'image',
+          contentType: item.file.type,
+          size: item.file.size,
+          checksumSha256: prepared.checksum,
+          thumbnail: thumbnail
+            ? {
+                contentType: thumbnail.contentType,
+                size: thumbnail.blob.size,
+                checksumSha256: prepared.thumbnailChecksum,
+              }
+            : undefined,
+        },
+        item.idempotencyKey,
+      );
+    }
+    const session = item.session;
+    const thumbnail = session.thumbnail && prepared.thumbnail ? prepared.thumbnail.blob : null;
+    const total = item.file.size + (thumbnail?.size ?? 0);
+    const loaded = { original: item.sent.original ? item.file.size : 0, thumbnail: 0 };
+    if (thumbnail && item.sent.thumbnail) loaded.thumbnail = thumbnail.size;
+    const report = () => this.update(item, { progress: Math.min(1, (loaded.original + loaded.thumbnail) / total) });
+    this.update(item, { phase: 'uploading', message: 'Uploading…' });
+    report();
+    const puts: Promise<void>[] = [];
+    if (!item.sent.original) {
+      puts.push(
+        putToStorage(session.original, item.file, (bytes) => {
+          loaded.original = bytes;
+          report();
+        }).then(() => {
+          item.sent.original = true;
+        }),
+      );
+    }
+    if (thumbnail && session.thumbnail && !item.sent.thumbnail) {
+      puts.push(
+        putToStorage(session.thumbnail, thumbnail, (bytes) => {
+          loaded.thumbnail = bytes;
+          report();
+        }).then(() => {
+          item.sent.thumbnail = true;
+        }),
+      );
+    } else {
+      item.sent.thumbnail = true;
+    }
+    // allSettled, so one failed PUT does not hide whether the other one finished.
+    const results = await Promise.allSettled(puts);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.update(item, { progress: 1 });
+  }
+
+  private async prepare(file: File): Promise<NonNullable<UploadItem['prepared']>> {
+    const thumbnail = await makeThumbnail(file);
+    const usable = thumbnail && thumbnail.blob.size <= this.config.maxThumbnailBytes ? thumbnail : null;
+    const [checksum, thumbnailChecksum] = await Promise.all([
+      sha256Base64(file),
+      usable ? sha256Base64(usable.blob) : Promise.resolve(undefined),
+    ]);
+    return { thumbnail: usable, checksum, thumbnailChecksum };
+  }
+
+  /** Polls until the worker has judged the bytes (and, once READY, linked the thumbnail). */
+  private async follow(item: UploadItem): Promise<void> {
+    const uploadId = item.session!.uploadId;
+    const expectThumbnail = Boolean(item.session!.thumbnail && item.prepared?.thumbnail);
+    this.update(item, { phase: 'processing', message: 'Checking the image…', progress: 1 });
+    const started = Date.now();
+    let graceLeft = THUMBNAIL_GRACE_POLLS;
+    let networkFailures = 0;
+    for (let attempt = 0; Date.now() - started < POLL_GIVE_UP_MS; attempt++) {
+      await sleep(POLL_DELAYS_MS[Math.min(attempt, POLL_DELAYS_MS.length - 1)]!);
+      let status;
+      try {
+        status = await this.api.uploadStatus(uploadId);
+        networkFailures = 0;
+      } catch (error) {
+        // A blip while polling is not a failed upload: the bytes are already in S3.
+        if (error instanceof NetworkError && ++networkFailures < 5) continue;
+        throw error;
+      }
+      if (status.status === 'READY' && status.image) {
+        if (expectThumbnail && !status.image.thumbnailUrl && graceLeft-- > 0) continue;
+        this.update(item, { phase: 'ready', message: 'Ready', image: status.image });
+        this.settle(item);
+        return;
+      }
+      if (status.status === 'REJECTED') {
+        const message = `Rejected: ${rejectionMessage(status.rejection?.code, status.rejection?.detail)}`;
+        this.update(item, { phase: 'rejected', message });
+        this.settle(item);
+        return;
+      }
+      if (status.status === 'EXPIRED') {
+        item.session = undefined;
+        item.idempotencyKey = newKey();
+        item.sent = { original: false, thumbnail: false };
+        this.update(item, { phase: 'failed', message: EXPIRED_MESSAGE, retryable: true });
+        this.settle(item);
+        return;
+      }
+    }
+    this.update(item, {
+      phase: 'processing',
+      message: 'Still being checked. It will appear in your images when it is ready.',
+    });
+  }
+
+  private update(item: UploadItem, patch: Partial<UploadItem>): void {
+    Object.assign(item, patch);
+    if (!this.closed) this.events.changed(item);
+  }
+
+  private settle(item: UploadItem): void {
+    if (!this.closed) this.events.settled(item);
+  }
+}
+
+function newKey(): string {
+  // randomUUID needs a secure context; the fallback only has to be unique per user and day.
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
