@@ -105,6 +105,7 @@ async function main(): Promise<void> {
   print('stack')(
     [
       '',
+      `  Web client    ${base}/`,
       `  API           ${base}`,
       `  OpenAPI docs  ${base}/docs   (JSON: ${base}/docs/json)`,
       `  Dev token     curl -s -X POST ${base}/v1/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'`,

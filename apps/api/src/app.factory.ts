@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { loggerOptions, registerHttpObservability } from './observability/http-observability';
+import { registerWebClient } from './web/web-client';
 
 /** Builds the configured app without listening, so tests drive the same wiring as prod. */
 export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplication> {
@@ -48,5 +49,6 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   app.enableShutdownHooks();
+  await registerWebClient(app, config);
   return app;
 }
