@@ -154,7 +154,8 @@ describe('DLQ alerts through a local Slack webhook receiver', () => {
     const [workerKey] = await poisonUploadsQueue(s, 1, 'alert-both');
 
     const post = await waitFor(
-      async () => receiver.delivered().find((p) => allText(p).includes(forwarderKey) && allText(p).includes(workerKey!)),
+      async () =>
+        receiver.delivered().find((p) => allText(p).includes(forwarderKey) && allText(p).includes(workerKey!)),
       { what: 'an alert naming both keys', timeoutMs: 50_000 },
     );
     const text = allText(post);
