@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiConfig, APP_CONFIG } from '@lib/config';
-import { DatabaseModule } from '@lib/database';
+import { DatabaseModule, ErasureRepository } from '@lib/database';
 import { AdminDlqController } from './admin/admin-dlq.controller';
 import { adminDlqProviders } from './admin/admin-dlq.providers';
 import { AuthGuard } from './auth/auth.guard';
+import { AdminErasureController, UserErasureController } from './erasure/erasure.controller';
+import { ErasureService } from './erasure/erasure.service';
 import { DevTokenController } from './auth/dev-token.controller';
 import { TokenService } from './auth/token.service';
 import { awsProviders } from './aws.providers';
@@ -41,6 +43,8 @@ export class AppModule {
         DevTokenController,
         HealthController,
         MetricsController,
+        UserErasureController,
+        AdminErasureController,
         RenderController,
         AdminDlqController,
       ],
@@ -54,6 +58,8 @@ export class AppModule {
         RenderService,
         HealthService,
         ApiMetrics,
+        ErasureRepository,
+        ErasureService,
         ...adminDlqProviders,
         {
           provide: UPLOAD_RATE_LIMITER,

@@ -8,6 +8,7 @@ import { UrlSigner } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
 import { RateLimiter } from '../common/rate-limiter';
 import { ApiMetrics } from '../observability/api.metrics';
+import { ErasureService } from '../erasure/erasure.service';
 import { ImageUrlService } from '../images/image-url.service';
 import { toImageDto } from '../images/image.dto';
 import {
@@ -50,9 +51,11 @@ export class UploadService {
     private readonly signer: UrlSigner,
     private readonly imageUrls: ImageUrlService,
     private readonly metrics: ApiMetrics,
+    private readonly erasures: ErasureService,
   ) {}
 
   async create(user: AuthUser, dto: CreateUploadDto, idempotencyKey?: string): Promise<UploadSessionDto> {
+    await this.erasures.assertCanUpload(user.id);
     this.checkSizes(dto);
     const hash = idempotencyKey === undefined ? null : requestHash(dto);
     if (idempotencyKey !== undefined) {

@@ -1,0 +1,64 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { errors } from '@lib/errors';
+import { ADMIN_ROLE, AuthUser } from '../auth/auth-user';
+import { CurrentUser, RequireRole } from '../auth/auth.decorators';
+import { CreateErasureDto, EraseMeDto, ErasureStatusDto } from './erasure.dto';
+import { ErasureService } from './erasure.service';
+
+const erasureIdPipe = new ParseUUIDPipe({
+  exceptionFactory: () => errors.validationFailed([{ field: 'erasureId', message: 'must be a UUID' }]),
+});
+
+@ApiTags('erasure')
+@ApiBearerAuth()
+@Controller('v1/users/me')
+export class UserErasureController {
+  constructor(private readonly erasures: ErasureService) {}
+
+  @Delete()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Erase my account: every image, object and record (right to erasure)' })
+  @ApiAcceptedResponse({ type: ErasureStatusDto })
+  eraseMe(@CurrentUser() user: AuthUser, @Body() _confirmation: EraseMeDto): Promise<ErasureStatusDto> {
+    return this.erasures.request(user.id, 'self');
+  }
+
+  @Get('erasure')
+  @ApiOperation({ summary: 'Progress of the erasure of my account' })
+  @ApiOkResponse({ type: ErasureStatusDto })
+  myErasure(@CurrentUser() user: AuthUser): Promise<ErasureStatusDto> {
+    return this.erasures.own(user.id);
+  }
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@RequireRole(ADMIN_ROLE)
+@Controller('v1/admin/erasures')
+export class AdminErasureController {
+  constructor(private readonly erasures: ErasureService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: "Erase a user's images, objects and records" })
+  @ApiAcceptedResponse({ type: ErasureStatusDto })
+  create(@CurrentUser() admin: AuthUser, @Body() body: CreateErasureDto): Promise<ErasureStatusDto> {
+    return this.erasures.request(body.userId, admin.id);
+  }
+
+  @Get(':erasureId')
+  @ApiOperation({ summary: 'Progress of an erasure request: state, counts, times' })
+  @ApiOkResponse({ type: ErasureStatusDto })
+  get(@Param('erasureId', erasureIdPipe) id: string): Promise<ErasureStatusDto> {
+    return this.erasures.get(id);
+  }
+
+  @Post(':erasureId/resume')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Retry a FAILED erasure from its checkpoint' })
+  @ApiAcceptedResponse({ type: ErasureStatusDto })
+  resume(@CurrentUser() admin: AuthUser, @Param('erasureId', erasureIdPipe) id: string): Promise<ErasureStatusDto> {
+    return this.erasures.resume(id, admin.id);
+  }
+}

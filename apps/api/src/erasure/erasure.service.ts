@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, ApiConfig } from '@lib/config';
+import { erasureUserHash } from '@lib/contracts';
+import { ErasureRepository, toErasureStatus } from '@lib/database';
+import { errors } from '@lib/errors';
+import type { ErasureStatusDto } from './erasure.dto';
+
+/** Opens erasure requests and reports on them; the worker does the deleting. */
+@Injectable()
+export class ErasureService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: ApiConfig,
+    private readonly erasures: ErasureRepository,
+  ) {}
+
+  /** A repeated request answers the open one instead of starting a second run. */
+  async request(userId: string, requestedBy: string): Promise<ErasureStatusDto> {
+    const { record } = await this.erasures.request(userId, this.hash(userId), requestedBy);
+    return toErasureStatus(record);
+  }
+
+  async get(id: string): Promise<ErasureStatusDto> {
+    const record = await this.erasures.findById(id);
+    if (!record) throw errors.notFound('Erasure request', id);
+    return toErasureStatus(record);
+  }
+
+  async own(userId: string): Promise<ErasureStatusDto> {
+    const record = await this.erasures.findLatestForUser(this.hash(userId));
+    if (!record) throw errors.notFound('Erasure request for user', 'me');
+    return toErasureStatus(record);
+  }
+
+  async resume(id: string, actor: string): Promise<ErasureStatusDto> {
+    if (!(await this.erasures.resume(id, actor))) {
+      await this.get(id);
+      throw errors.conflict('Only a FAILED erasure request can be resumed.');
+    }
+    return this.get(id);
+  }
+
+  /** From the moment a request exists the account is read-only: nothing new may arrive. */
+  async assertCanUpload(userId: string): Promise<void> {
+    if (await this.erasures.isErased(this.hash(userId))) {
+      throw errors.forbidden('This account is being erased at its owner’s request; it can no longer create uploads.');
+    }
+  }
+
+  private hash(userId: string): string {
+    return erasureUserHash(this.config.erasure.auditSalt, userId);
+  }
+}
