@@ -9,6 +9,29 @@ import {
 import { Construct } from 'constructs';
 import type { UploadBucket } from './storage.construct';
 
+/** Where CloudFront reaches the API for the render route. */
+export interface RenderOriginProps {
+  domainName: string;
+  /** True when the API has a certificate for `domainName`; else the ALB is reached over HTTP. */
+  https: boolean;
+}
+
+/** The only query parameters a render URL has; anything else would split the cache for nothing. */
+export const RENDER_QUERY_PARAMETERS = ['w', 'h', 'fit', 'fmt', 'q', 'exp', 'sig'];
+
+/**
+ * Collapses Accept to the one value the render route would pick from it, so the cache holds at
+ * most three variants per URL instead of one per browser's spelling of Accept. Mirrors
+ * negotiateFormat in apps/api/src/render/render-params.ts.
+ */
+const NORMALISE_ACCEPT = `function handler(event) {
+  var request = event.request;
+  var accept = request.headers.accept ? request.headers.accept.value : '';
+  var format = accept.indexOf('image/avif') >= 0 ? 'image/avif' : accept.indexOf('image/webp') >= 0 ? 'image/webp' : 'image/jpeg';
+  request.headers.accept = { value: format };
+  return request;
+}`;
+
 export interface ThumbnailCdnProps {
   thumbnails: UploadBucket;
   accessLogs: s3.IBucket;
@@ -21,20 +44,21 @@ export interface ThumbnailCdnProps {
  */
 export class ThumbnailCdn extends Construct {
   readonly distribution: cloudfront.Distribution;
+  private readonly headers: cloudfront.ResponseHeadersPolicy;
 
   constructor(scope: Construct, id: string, props: ThumbnailCdnProps) {
     super(scope, id);
     const { bucket, prefix } = props.thumbnails;
     // The client uploads the thumbnail bytes itself; these headers stop a browser from running
     // anything that is not really an image, should one slip past the worker.
-    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+    const headers = (this.headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       securityHeadersBehavior: {
         contentTypeOptions: { override: true },
         contentSecurityPolicy: { contentSecurityPolicy: "default-src 'none'; sandbox", override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
       },
-    });
+    }));
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Thumbnails',
       defaultBehavior: {
@@ -56,7 +80,8 @@ export class ThumbnailCdn extends Construct {
         effect: iam.Effect.DENY,
         principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
         actions: ['s3:GetObject'],
-        notResources: [bucket.arnForObjects(`${prefix}*`)],
+        // Renditions (pre-made sizes) are derived by the worker, never uploaded, so they are served too.
+        notResources: [bucket.arnForObjects(`${prefix}*`), bucket.arnForObjects('renditions/*')],
       }),
     );
 
@@ -74,6 +99,55 @@ export class ThumbnailCdn extends Construct {
         id: 'AwsSolutions-CFR2',
         reason:
           'Read-only, cached, unguessable keys (user id + upload UUID) behind HTTPS: a WAF web ACL (~$10/month) buys little here; the API has one.',
+      },
+    );
+  }
+
+  /**
+   * The render route as a second origin: CloudFront caches each signed URL once per format, so
+   * the API renders a size only on the first request from each edge (the URLs are immutable).
+   */
+  addRenderOrigin(props: RenderOriginProps): void {
+    const normaliseAccept = new cloudfront.Function(this, 'NormaliseAccept', {
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      comment: 'Accept -> image/avif | image/webp | image/jpeg for the render cache key',
+      code: cloudfront.FunctionCode.fromInline(NORMALISE_ACCEPT),
+    });
+    const cachePolicy = new cloudfront.CachePolicy(this, 'RenderCachePolicy', {
+      comment: 'Render origin: path, signed query and negotiated format',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.days(365),
+      maxTtl: Duration.days(365),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...RENDER_QUERY_PARAMETERS),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Accept'),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      // Images are already compressed.
+      enableAcceptEncodingGzip: false,
+      enableAcceptEncodingBrotli: false,
+    });
+    if (!props.https) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR5',
+        reason:
+          'Only without apiCertificateArn, which already warns (upload-platform:api-without-tls): the ALB then has no TLS for CloudFront to use. With a certificate the render origin is HTTPS-only, TLS 1.2.',
+      });
+    }
+    this.distribution.addBehavior(
+      '/v1/render/*',
+      new origins.HttpOrigin(props.domainName, {
+        protocolPolicy: props.https
+          ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY
+          : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        // Above RENDER_TIMEOUT_MS, so the API answers (503) before CloudFront gives up.
+        readTimeout: Duration.seconds(30),
+      }),
+      {
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy,
+        responseHeadersPolicy: this.headers,
+        functionAssociations: [{ function: normaliseAccept, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
     );
   }

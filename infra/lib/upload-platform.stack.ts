@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { apiEnv } from '../../libs/config/src/env.schema';
-import { QUARANTINE_PREFIX } from '../../libs/contracts/src/object-key';
+import { QUARANTINE_PREFIX, RENDITIONS_PREFIX } from '../../libs/contracts/src/object-key';
 import { Alarms } from './alarms.construct';
 import { ApiService } from './api-service.construct';
 import { Database } from './database.construct';
@@ -97,6 +97,10 @@ export class UploadPlatformStack extends Stack {
     });
 
     const { api, worker, slackWebhook } = this.services();
+    this.cdn.addRenderOrigin({
+      domainName: settings.apiDomainName ?? api.loadBalancer.loadBalancerDnsName,
+      https: settings.apiDomainName !== undefined,
+    });
     const alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.messaging.deadLetterQueue,
       uploadsQueue: this.messaging.uploadsQueue,
@@ -125,6 +129,21 @@ export class UploadPlatformStack extends Stack {
       WorkerServiceName: worker.app.service.serviceName,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+
+  /** Shared by every API task, so any of them verifies a URL another one signed. */
+  private renderSigningSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'RenderSigningSecret', {
+      secretName: `${this.settings.appName}/render-signing-secret`,
+      description: 'HMAC key of signed render URLs (RENDER_SIGNING_SECRET)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating it invalidates every outstanding render URL (and CDN cache keys stay valid), so it is rotated by hand with a redeploy, not on a schedule.',
+    });
+    return secret;
   }
 
   private get cdnBaseUrl(): string {
@@ -173,7 +192,10 @@ export class UploadPlatformStack extends Stack {
         // The ALB stops sending requests before SIGTERM; this only covers requests in flight.
         stopTimeout: Duration.seconds(30),
         capacity: { min: settings.apiMinTasks, max: settings.apiMaxTasks, monthEndMin: settings.apiMonthEndMinTasks },
-        secrets: databaseSecret,
+        secrets: {
+          ...databaseSecret,
+          RENDER_SIGNING_SECRET: ecs.Secret.fromSecretsManager(this.renderSigningSecret()),
+        },
       },
     });
 
@@ -287,6 +309,8 @@ export class UploadPlatformStack extends Stack {
   private grantApi(api: PlatformService): void {
     const buckets = this.storage.uploadBuckets;
     this.allowObjects(api, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], buckets);
+    // Deleting an image deletes its pre-made sizes too.
+    this.allowObjects(api, ['s3:DeleteObject'], [this.storage.thumbnails], RENDITIONS_PREFIX);
     api.allow(
       listBucketStatement(buckets),
       new iam.PolicyStatement({
@@ -308,6 +332,7 @@ export class UploadPlatformStack extends Stack {
     this.allowObjects(worker, ['s3:GetObject', 's3:DeleteObject'], uploadBuckets);
     this.allowObjects(worker, ['s3:PutObject'], [thumbnails]);
     this.allowObjects(worker, ['s3:PutObject'], uploadBuckets, QUARANTINE_PREFIX);
+    this.allowObjects(worker, ['s3:PutObject'], [thumbnails], RENDITIONS_PREFIX);
     worker.allow(
       listBucketStatement(uploadBuckets),
       new iam.PolicyStatement({

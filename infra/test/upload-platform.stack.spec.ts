@@ -331,7 +331,7 @@ describe('edge', () => {
     const thumbnails = resource(template, 'AWS::S3::Bucket', 'StorageThumbnails').id;
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+        Origins: Match.arrayWith([Match.objectLike({ OriginAccessControlId: Match.anyValue() })]),
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
       }),
     });
@@ -347,11 +347,50 @@ describe('edge', () => {
           Match.objectLike({
             Effect: 'Deny',
             Principal: { Service: 'cloudfront.amazonaws.com' },
-            NotResource: { 'Fn::Join': ['', [arnOf(thumbnails), '/thumbnails/*']] },
+            NotResource: [
+              { 'Fn::Join': ['', [arnOf(thumbnails), '/thumbnails/*']] },
+              { 'Fn::Join': ['', [arnOf(thumbnails), '/renditions/*']] },
+            ],
           }),
         ]),
       },
     });
+  });
+
+  it('sends /v1/render/* to the API, cached on path, signed query and the format negotiated from Accept', () => {
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: Match.arrayWith([
+          Match.objectLike({
+            DomainName: PRODUCTION_CONTEXT.apiDomainName,
+            CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }),
+          }),
+        ]),
+        CacheBehaviors: [
+          Match.objectLike({
+            PathPattern: '/v1/render/*',
+            ViewerProtocolPolicy: 'https-only',
+            AllowedMethods: ['GET', 'HEAD'],
+            FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })],
+          }),
+        ],
+      }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        DefaultTTL: 31_536_000,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          QueryStringsConfig: {
+            QueryStringBehavior: 'whitelist',
+            QueryStrings: ['w', 'h', 'fit', 'fmt', 'q', 'exp', 'sig'],
+          },
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Accept'] },
+          CookiesConfig: { CookieBehavior: 'none' },
+        }),
+      }),
+    });
+    const api = containers('ApiServiceTask').find((c) => c.Name === 'api')!;
+    expect(api.Secrets!.map((s) => s.Name)).toContain('RENDER_SIGNING_SECRET');
   });
 
   it('puts a regional WAF with a per-IP rate limit in front of the ALB', () => {
@@ -429,7 +468,7 @@ describe('least privilege', () => {
   });
 
   it('gives each task role exactly what its app calls', () => {
-    expect(actionsOf('ApiServiceTaskTaskRole')).toEqual([
+    expect([...new Set(actionsOf('ApiServiceTaskTaskRole'))]).toEqual([
       's3:DeleteObject',
       's3:GetObject',
       's3:ListBucket',
@@ -449,7 +488,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets the worker write only thumbnails and quarantined copies', () => {
+  it('lets the worker write only thumbnails, renditions and quarantined copies', () => {
     const [originals, thumbnails] = ['StorageOriginals', 'StorageThumbnails'].map(
       (prefix) => resource(template, 'AWS::S3::Bucket', prefix).id,
     );
@@ -465,9 +504,10 @@ describe('least privilege', () => {
         objects(thumbnails!, 'thumbnails/'),
         objects(originals!, 'quarantine/'),
         objects(thumbnails!, 'quarantine/'),
+        objects(thumbnails!, 'renditions/'),
       ]),
     );
-    expect(puts).toHaveLength(3);
+    expect(puts).toHaveLength(4);
   });
 
   it('never lets the worker delete from the DLQ', () => {
