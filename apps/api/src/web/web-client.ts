@@ -50,8 +50,8 @@ export async function registerWebClient(app: NestFastifyApplication, config: Api
     maxThumbnailBytes: config.uploads.maxThumbnailBytes,
   });
   const html = readFileSync(indexFile, 'utf8').replace(
-    '<script type="application/json" id="client-config">{}</script>',
-    `<script type="application/json" id="client-config">${limits.replace(/</g, '\\u003c')}</script>`,
+    /(<script type="application\/json" id="client-config">)[\s\S]*?(<\/script>)/,
+    (_match, open: string, close: string) => `${open}${limits.replace(/</g, '\\u003c')}${close}`,
   );
   const csp = webClientCsp(config);
   await app.register(fastifyStatic, {
