@@ -71,6 +71,29 @@ async function main() {
     }),
   );
 
+  await step('Chromium (browser tests)', () => {
+    const configured = process.env.CHROMIUM_PATH;
+    if (configured) {
+      if (existsSync(configured)) return `CHROMIUM_PATH=${configured}`;
+      throw new Error(`CHROMIUM_PATH=${configured} does not exist`);
+    }
+    if (existsSync('/usr/bin/chromium')) return 'found /usr/bin/chromium';
+    if (process.getuid?.() === 0 && existsSync('/etc/debian_version')) {
+      // A fresh image has no package lists; refreshing them is slow, so only when apt knows no chromium.
+      const policy = spawnSync('apt-cache', ['policy', 'chromium'], { encoding: 'utf8' }).stdout ?? '';
+      if (!/Candidate: (?!\(none\))/.test(policy)) sh('apt-get', ['update', '-q']);
+      sh('apt-get', ['install', '-y', '-q', 'chromium'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+      return 'installed chromium with apt-get';
+    }
+    // Not fatal: everything but the browser tests works without it.
+    return (
+      'not found. Install Chromium (Debian/Ubuntu: `sudo apt-get install chromium`; macOS: ' +
+      '`brew install --cask chromium`) and, if it is not /usr/bin/chromium, set CHROMIUM_PATH to its executable'
+    );
+  });
+
   await step('PostgreSQL reachable', async () => {
     let client = await postgresReachable();
     if (!client && existsSync('/usr/bin/pg_ctlcluster')) {

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { databaseUrl } from '../libs/config/src/database-url';
 import { startEmulator } from '../tools/local-stack/emulator';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,0 +1,243 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Locator, type Page, type Request } from 'playwright-core';
+import sharp from 'sharp';
+import { makeJpeg } from '@lib/testing';
+import { freePort } from '../global-setup';
+import { devToken, startTestStack, TestStack } from '../support/test-stack';
+
+const ROOT = join(__dirname, '..', '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+// The flags that make Debian's Chromium run headless here without reaching for the network.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+const UPLOAD_MAX_BYTES = 1024 * 1024;
+
+function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path)) {
+    throw new Error(
+      `no Chromium at ${path}: run \`npm run setup\` (installs it on Debian as root) or set CHROMIUM_PATH`,
+    );
+  }
+  return path;
+}
+
+describe('web client, in Chromium against the real stack', () => {
+  let stack: TestStack;
+  let origin: string;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    // Builds from source, so the page under test is never a stale dist/web.
+    const build = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build:web failed:\n${build.stdout}${build.stderr}`);
+    // The page's origin must be known before the buckets' CORS rule is written, so the port is picked first.
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    stack = await startTestStack({
+      apiPort: port,
+      webOrigins: [origin],
+      env: { WEB_CLIENT_ENABLED: 'true', UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) },
+    });
+    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
+    });
+    await page.goto(`${origin}/`);
+    // Keyboard only: type a name and press Enter.
+    await page.getByLabel('Your name').fill('browser-alice');
+    await page.getByLabel('Your name').press('Enter');
+    await page.getByText('Signed in as browser-alice').waitFor();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await stack?.stop();
+  });
+
+  afterEach(() => {
+    // A CSP that blocks S3 or a script error would show up here before anywhere else.
+    expect(pageProblems).toEqual([]);
+  });
+
+  const uploads = () => page.getByRole('list', { name: 'Uploads' });
+  const gallery = () => page.getByRole('list', { name: 'Your images' });
+  const row = (name: string) => uploads().getByRole('listitem').filter({ hasText: name });
+  const choose = (...files: { name: string; mimeType: string; buffer: Buffer }[]) =>
+    page.getByLabel('Choose images').setInputFiles(files);
+
+  it('uploads a real JPEG and shows it READY in the gallery with the thumbnail the browser made', async () => {
+    const jpeg = await makeJpeg(800, 600);
+    const puts: Promise<{ bucket: string; headers: Record<string, string> }>[] = [];
+    const onRequest = (request: Request) => {
+      if (request.method() !== 'PUT') return;
+      const bucket = new URL(request.url()).pathname.split('/')[1]!;
+      puts.push(request.allHeaders().then((headers) => ({ bucket, headers })));
+    };
+    page.on('request', onRequest);
+    await choose({ name: 'sunset.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+
+    await row('sunset.jpg').getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    const thumbnail = gallery().getByRole('img', { name: 'sunset.jpg' });
+    const shown = await thumbnail.evaluate(async (img: HTMLImageElement) => {
+      await img.decode();
+      return { src: img.currentSrc, width: img.naturalWidth, height: img.naturalHeight };
+    });
+    expect(new URL(shown.src).pathname.split('/')[1]).toBe(stack.resources.thumbnailsBucket);
+    expect(shown).toMatchObject({ width: 256, height: 192 });
+    // The worker makes WebP thumbnails too, but only after THUMBNAIL_WAIT_SECONDS (60 s): this one is the page's.
+    const bytes = Buffer.from(await (await fetch(shown.src)).arrayBuffer());
+    expect(await sharp(bytes).metadata()).toMatchObject({ format: 'webp', width: 256, height: 192 });
+
+    // Straight to S3 with the signed headers: the original's checksum binds these exact bytes.
+    page.off('request', onRequest);
+    const sent = Object.fromEntries((await Promise.all(puts)).map(({ bucket, headers }) => [bucket, headers]));
+    expect(sent[stack.resources.originalsBucket]).toMatchObject({
+      'content-type': 'image/jpeg',
+      'content-length': String(jpeg.length),
+      'x-amz-checksum-sha256': createHash('sha256').update(jpeg).digest('base64'),
+    });
+    expect(sent[stack.resources.thumbnailsBucket]).toMatchObject({ 'content-type': 'image/webp' });
+  });
+
+  it('refuses a non-image and a too-big file before upload, and shows a text file named .jpg REJECTED with the reason', async () => {
+    await choose(
+      { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('only text, not a JPEG at all\n'.repeat(20)) },
+      { name: 'readme.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
+      { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(UPLOAD_MAX_BYTES + 1, 0xff) },
+    );
+
+    await row('readme.txt')
+      .getByText(/^Not an image \(text\/plain\)/)
+      .waitFor();
+    await row('huge.jpg').getByText('Too big: 1,048,577 bytes; the limit is 1,048,576 bytes.').waitFor();
+    expect(await row('readme.txt').getByRole('progressbar').count()).toBe(0);
+    await row('notes.jpg').getByText("Rejected: This file isn't an image, whatever its name says.").waitFor({
+      timeout: 30_000,
+    });
+    expect(await gallery().getByRole('img', { name: 'notes.jpg' }).count()).toBe(0);
+  });
+
+  it('uploads three files at once, each with its own progress bar, to completion', async () => {
+    const files = [
+      { name: 'one.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(1200, 900) },
+      { name: 'two.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(640, 480) },
+      { name: 'three.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(300, 800) },
+    ];
+    await choose(...files);
+
+    const bars = files.map((file) => page.getByRole('progressbar', { name: `Upload progress for ${file.name}` }));
+    expect(await Promise.all(bars.map((bar) => bar.count()))).toEqual([1, 1, 1]);
+    for (const file of files) await row(file.name).getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await Promise.all(bars.map(progressValue))).toEqual([100, 100, 100]);
+    for (const file of files) await gallery().getByRole('img', { name: file.name }).waitFor();
+    // Newest first: the three new images lead, the first test's sunset.jpg comes after them.
+    const order = await gallery()
+      .getByRole('img')
+      .evaluateAll((imgs) => imgs.map((img) => img.getAttribute('alt')));
+    expect(order.indexOf('sunset.jpg')).toBe(3);
+  });
+
+  it('reports a network failure on the way to S3 and recovers with Retry', async () => {
+    const bucketPath = `/${stack.resources.originalsBucket}/`;
+    const dropPuts = (url: URL) => url.pathname.startsWith(bucketPath);
+    await page.route(dropPuts, (route) =>
+      route.request().method() === 'PUT' ? route.abort('connectionreset') : route.continue(),
+    );
+    await choose({ name: 'flaky.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(500, 500) });
+
+    await row('flaky.jpg')
+      .getByText(/^Network problem: the upload to storage did not go through/)
+      .waitFor();
+    await page.unroute(dropPuts);
+    await row('flaky.jpg').getByRole('button', { name: 'Retry flaky.jpg' }).click();
+    await row('flaky.jpg').getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    await gallery().getByRole('img', { name: 'flaky.jpg' }).waitFor();
+  });
+
+  it('deletes an image from the gallery after a confirming second press', async () => {
+    const api = (path: string, init: RequestInit = {}) =>
+      devToken(stack.apiUrl, 'browser-alice').then((token) =>
+        fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } }),
+      );
+    const before = ((await (await api('/v1/images')).json()) as { items: unknown[] }).items.length;
+
+    await gallery().getByRole('button', { name: 'Delete two.jpg' }).click();
+    await gallery().getByRole('button', { name: 'Confirm delete of two.jpg' }).click();
+    await gallery().getByRole('img', { name: 'two.jpg' }).waitFor({ state: 'detached' });
+
+    expect(((await (await api('/v1/images')).json()) as { items: unknown[] }).items).toHaveLength(before - 1);
+  });
+
+  it('lays out the final gallery on a desktop and a phone-sized screen (screenshots in test-artifacts/)', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await settleImages(gallery());
+    await page.screenshot({ path: join(ARTIFACTS, 'web-client-desktop.png'), fullPage: true });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await settleImages(gallery());
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(ARTIFACTS, 'web-client-phone.png'), fullPage: true });
+  });
+
+  /** The CORS rule on the buckets is what lets the page PUT: another origin is refused by the browser. */
+  it('cannot upload from an origin the bucket CORS rule does not list', async () => {
+    const other = await context.newPage();
+    const logged: string[] = [];
+    other.on('console', (message) => logged.push(message.text()));
+    try {
+      await other.goto(origin.replace('127.0.0.1', 'localhost') + '/');
+      await other.getByLabel('Your name').fill('browser-bob');
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.getByLabel('Choose images').setInputFiles({
+        name: 'elsewhere.jpg',
+        mimeType: 'image/jpeg',
+        buffer: await makeJpeg(200, 200),
+      });
+      await other
+        .getByRole('list', { name: 'Uploads' })
+        .getByRole('listitem')
+        .filter({ hasText: 'elsewhere.jpg' })
+        .getByText(/^Network problem: the upload to storage did not go through/)
+        .waitFor();
+      expect(logged.join('\n')).toMatch(/from origin 'http:\/\/localhost:\d+' has been blocked by CORS policy/);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+function progressValue(bar: Locator): Promise<number> {
+  return bar.evaluate((element: HTMLProgressElement) => element.value);
+}
+
+/** Waits until every gallery image has loaded (or failed), so a screenshot shows the real page. */
+async function settleImages(list: Locator): Promise<void> {
+  await list.evaluate((element) =>
+    Promise.all(Array.from(element.querySelectorAll('img'), (img) => img.decode().catch(() => undefined))),
+  );
+}
