@@ -124,6 +124,7 @@ async function main() {
   await step('build (tsc + Lambda bundle + web client)', () => {
     sh('npm', ['run', '--silent', 'build']);
     sh('npm', ['run', '--silent', 'build:lambda']);
+    sh('npm', ['run', '--silent', 'build:web']);
   });
 
   console.log('\nSetup complete. Next: `npm start` runs the stack; `npm test` runs every check.');
@@ -133,4 +134,3 @@ main().catch((error) => {
   console.error(`\n✖ setup failed: ${error.message}`);
   process.exit(1);
 });
-    sh('npm', ['run', '--silent', 'build:web']);
