@@ -72,11 +72,11 @@ export const apiEnv = z.object({
   RENDER_CONCURRENCY: envInt(1, 64).default(2),
   RENDER_QUEUE_MAX: envInt(0, 10_000).default(16),
   RENDER_TIMEOUT_MS: envInt(100, 120_000).default(15_000),
+  // Local mode only: the API also serves the reference web client (dist/web) at /.
+  WEB_CLIENT_ENABLED: envBoolean.default('false'),
 });
 
 export const workerEnv = z.object({
-  // Local mode only: the API also serves the reference web client (dist/web) at /.
-  WEB_CLIENT_ENABLED: envBoolean.default('false'),
   WORKER_BATCH_SIZE: envInt(1, 10).default(10),
   WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(1, 43200).default(60),
   WORKER_HEARTBEAT_SECONDS: envInt(1, 43200).default(20),
