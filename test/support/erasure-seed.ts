@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { originalKey, thumbnailKey } from '@lib/contracts';
 import type { PrismaService } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
@@ -66,4 +70,29 @@ export async function putObjects(
       }
     }),
   );
+}
+
+/**
+ * Runs `seed` with the buckets' S3 notifications off, so thousands of seeded objects do not
+ * each become an event for the worker to judge (and, not being images, delete).
+ */
+export async function withoutNotifications<T>(s3: S3Client, buckets: string[], seed: () => Promise<T>): Promise<T> {
+  const saved = await Promise.all(
+    buckets.map((Bucket) => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }))),
+  );
+  await Promise.all(
+    buckets.map((Bucket) =>
+      s3.send(new PutBucketNotificationConfigurationCommand({ Bucket, NotificationConfiguration: {} })),
+    ),
+  );
+  try {
+    return await seed();
+  } finally {
+    await Promise.all(
+      buckets.map((Bucket, i) => {
+        const { $metadata: _, ...NotificationConfiguration } = saved[i]!;
+        return s3.send(new PutBucketNotificationConfigurationCommand({ Bucket, NotificationConfiguration }));
+      }),
+    );
+  }
 }
