@@ -80,13 +80,13 @@ export class ObjectStorageRepository {
   }
 
   /**
-   * Like openStream, but only if the object still has `eTag`: 'changed' when it was
-   * overwritten since (S3 answers 412), null when it is gone.
+   * The whole object, but only if it still has `eTag`: 'changed' when it was overwritten since
+   * (S3 answers 412), null when it is gone. For callers that bound object size and concurrency.
    */
-  async openStreamIfMatch(bucket: string, key: string, eTag: string): Promise<Readable | null | 'changed'> {
+  async readIfMatch(bucket: string, key: string, eTag: string): Promise<Buffer | null | 'changed'> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
-      return (out.Body as Readable | undefined) ?? Readable.from([]);
+      return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
     } catch (error) {
       if (isAwsNotFound(error)) return null;
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return 'changed';

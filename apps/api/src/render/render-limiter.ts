@@ -25,6 +25,16 @@ export class RenderLimiter {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  /** A slot, for work that hands over from one limiter to another; call the result once. */
+  async acquire(): Promise<() => void> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queueMax) {
         throw errors.overloaded(this.retryAfterSeconds, 'Too many renders in progress; retry shortly.');
@@ -34,11 +44,12 @@ export class RenderLimiter {
     } else {
       this.running++;
     }
-    try {
-      return await task();
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       this.release();
-    }
+    };
   }
 
   private release(): void {
