@@ -207,17 +207,27 @@ function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): Sh
     },
     queue: { uploadsQueueUrl: env.UPLOADS_QUEUE_URL, deadLetterQueueUrl: env.UPLOADS_DLQ_URL },
     database: { url: databaseUrl(raw), poolSize: env.DATABASE_POOL_SIZE },
-    erasure: {
-      auditSalt: env.ERASURE_AUDIT_SALT ?? LOCAL_ERASURE_AUDIT_SALT,
-      objectBatchSize: env.ERASURE_OBJECT_BATCH_SIZE,
-      rowBatchSize: env.ERASURE_ROW_BATCH_SIZE,
-      batchPauseMs: env.ERASURE_BATCH_PAUSE_MS,
-      pollSeconds: env.ERASURE_POLL_SECONDS,
-      leaseSeconds: env.ERASURE_LEASE_SECONDS,
-      maxKeyAttempts: env.ERASURE_MAX_KEY_ATTEMPTS,
-      retryBaseMs: env.ERASURE_RETRY_BASE_MS,
-    },
+    erasure: toErasureConfig(env),
   };
+}
+
+function toErasureConfig(env: z.infer<typeof erasureEnv>): ErasureConfig {
+  return {
+    auditSalt: env.ERASURE_AUDIT_SALT ?? LOCAL_ERASURE_AUDIT_SALT,
+    objectBatchSize: env.ERASURE_OBJECT_BATCH_SIZE,
+    rowBatchSize: env.ERASURE_ROW_BATCH_SIZE,
+    batchPauseMs: env.ERASURE_BATCH_PAUSE_MS,
+    pollSeconds: env.ERASURE_POLL_SECONDS,
+    leaseSeconds: env.ERASURE_LEASE_SECONDS,
+    maxKeyAttempts: env.ERASURE_MAX_KEY_ATTEMPTS,
+    retryBaseMs: env.ERASURE_RETRY_BASE_MS,
+  };
+}
+
+/** The erasure CLI only needs the database and the audit salt, not the queues or S3. */
+export function loadErasureCliConfig(raw: NodeJS.ProcessEnv): Pick<SharedConfig, 'database' | 'erasure'> {
+  const env = parse(databaseEnv.merge(erasureEnv), raw);
+  return { database: { url: databaseUrl(raw), poolSize: 2 }, erasure: toErasureConfig(env) };
 }
 
 const apiSchema = sharedSchema.merge(apiEnv).superRefine((env, ctx) => {
