@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadWorkerConfig, WorkerConfig } from '@lib/config';
 import { AuditRepository, PrismaService } from '@lib/database';
-import { DeadLetter, DlqRepository, MAX_PEEK, RedriveProgress, RedriveSelection } from '@lib/dlq';
+import { createDlqRepository, DeadLetter, MAX_PEEK, RedriveProgress, RedriveSelection } from '@lib/dlq';
 import { createSqsClient, QueueRepository } from '@lib/queue';
 import { localEnv } from '../local-stack/local-env';
 
@@ -136,11 +136,7 @@ async function run(parsed: Parsed, io: CliIo): Promise<number> {
   const sqs = createSqsClient(config.aws);
   const prisma = new PrismaService(config);
   try {
-    const dlq = new DlqRepository(new QueueRepository(sqs), {
-      deadLetterQueueUrl: config.queue.deadLetterQueueUrl,
-      uploadsQueueUrl: config.queue.uploadsQueueUrl,
-      peekVisibilitySeconds: config.dlq.peekVisibilitySeconds,
-    });
+    const dlq = createDlqRepository(new QueueRepository(sqs), config);
     const audit = new AuditRepository(prisma);
     const who = actor(io.env);
     const record = async (action: string, count: number, detail: Record<string, unknown>, required: boolean) => {

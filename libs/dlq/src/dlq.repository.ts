@@ -1,6 +1,8 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { OutgoingMessage, QueueRepository } from '@lib/queue';
-import { SQS_MAX_BATCH } from '@lib/queue';
+import type { Provider } from '@nestjs/common';
+import { APP_CONFIG, DlqConfig, SharedConfig } from '@lib/config';
+import type { OutgoingMessage } from '@lib/queue';
+import { QueueRepository, SQS_MAX_BATCH } from '@lib/queue';
 import { DeadLetter, parseDeadLetter, redriveBodies } from './dead-letter.envelope';
 
 export interface DlqRepositoryOptions {
@@ -207,6 +209,22 @@ export class DlqRepository {
     }
   }
 }
+
+/** The uploads DLQ as the apps configure it (worker, API and CLI alike). */
+export function createDlqRepository(queue: QueueRepository, config: SharedConfig & { dlq: DlqConfig }): DlqRepository {
+  return new DlqRepository(queue, {
+    deadLetterQueueUrl: config.queue.deadLetterQueueUrl,
+    uploadsQueueUrl: config.queue.uploadsQueueUrl,
+    peekVisibilitySeconds: config.dlq.peekVisibilitySeconds,
+  });
+}
+
+/** For app modules that already provide APP_CONFIG and QueueRepository. */
+export const dlqRepositoryProvider: Provider = {
+  provide: DlqRepository,
+  inject: [APP_CONFIG, QueueRepository],
+  useFactory: (config: SharedConfig & { dlq: DlqConfig }, queue: QueueRepository) => createDlqRepository(queue, config),
+};
 
 function held(message: Message): Held {
   return { id: message.MessageId ?? '', receiptHandle: message.ReceiptHandle ?? '' };

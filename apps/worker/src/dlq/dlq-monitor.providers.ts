@@ -1,7 +1,6 @@
 import { Logger, Provider } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { ALERT_SINK, AlertSink, DlqRepository, LogAlertSink, SlackAlertSink } from '@lib/dlq';
-import { QueueRepository } from '@lib/queue';
+import { ALERT_SINK, AlertSink, dlqRepositoryProvider, LogAlertSink, SlackAlertSink } from '@lib/dlq';
 import { DlqMonitorService } from './dlq-monitor.service';
 
 /** Slack when a webhook is configured; otherwise the same alert, logged at warn level. */
@@ -19,16 +18,7 @@ export function createAlertSink(config: WorkerConfig): AlertSink {
 }
 
 export const dlqMonitorProviders: Provider[] = [
-  {
-    provide: DlqRepository,
-    inject: [APP_CONFIG, QueueRepository],
-    useFactory: (c: WorkerConfig, queue: QueueRepository) =>
-      new DlqRepository(queue, {
-        deadLetterQueueUrl: c.queue.deadLetterQueueUrl,
-        uploadsQueueUrl: c.queue.uploadsQueueUrl,
-        peekVisibilitySeconds: c.dlq.peekVisibilitySeconds,
-      }),
-  },
+  dlqRepositoryProvider,
   { provide: ALERT_SINK, inject: [APP_CONFIG], useFactory: createAlertSink },
   DlqMonitorService,
 ];
