@@ -27,7 +27,7 @@ describe('standard renditions made by the worker', () => {
         const image = (await (await alice.request('GET', `/v1/images/${imageId}`)).json()) as ImageWithRenditions;
         return Object.values(image.renditions).every((url) => url) ? image : undefined;
       },
-      { what: 'thumb, card and large', timeoutMs: 20_000 },
+      { what: 'thumb, card and large', timeoutMs: 40_000 },
     );
   }
 
@@ -36,7 +36,7 @@ describe('standard renditions made by the worker', () => {
     const photo = await makeJpegWithGps(2000, 1500, { exifOrientation: 6 });
     expect(exifHasGps((await sharp(photo).metadata()).exif)).toBe(true);
     const session = await alice.upload(photo, 'image/jpeg');
-    const settled = await alice.settled(session.uploadId);
+    const settled = await alice.settled(session.uploadId, 30_000);
     expect(settled.status).toBe('READY');
 
     const image = await readyWithRenditions(settled.image!.id);
@@ -59,7 +59,7 @@ describe('standard renditions made by the worker', () => {
 
   it('deleting the image removes its rendition objects too', async () => {
     const session = await alice.upload(await makeJpegWithGps(900, 700), 'image/jpeg');
-    const settled = await alice.settled(session.uploadId);
+    const settled = await alice.settled(session.uploadId, 30_000);
     const image = await readyWithRenditions(settled.image!.id);
     const cardUrl = image.renditions.card!;
     expect((await fetch(cardUrl)).status).toBe(200);
