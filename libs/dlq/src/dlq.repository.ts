@@ -109,6 +109,10 @@ export class DlqRepository {
     return { stats, oldestAgeSeconds, messages };
   }
 
+  /**
+   * A message hidden by someone else's receive at that moment (a concurrent peek, for a few
+   * seconds at most) is not seen: by id it is reported missing, and running again moves it.
+   */
   async redrive(selection: RedriveSelection, onProgress?: (progress: RedriveProgress) => void): Promise<RedriveResult> {
     const wanted = 'messageIds' in selection ? new Set(selection.messageIds) : null;
     const max = 'all' in selection ? (selection.max ?? Infinity) : Infinity;
