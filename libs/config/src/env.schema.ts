@@ -28,7 +28,10 @@ export const storageEnv = z.object({
   // `thumb` is always the upload's thumbnail (the client's or the worker's); these are made too.
   RENDITION_PRESETS: z
     .string()
-    .regex(/^\s*[a-z][a-z0-9-]{0,31}:\d{2,4}\s*(,\s*[a-z][a-z0-9-]{0,31}:\d{2,4}\s*)*$/, 'expected name:px[,name:px...]')
+    .regex(
+      /^\s*[a-z][a-z0-9-]{0,31}:\d{2,4}\s*(,\s*[a-z][a-z0-9-]{0,31}:\d{2,4}\s*)*$/,
+      'expected name:px[,name:px...]',
+    )
     .default('card:640,large:1600'),
 });
 
