@@ -146,6 +146,23 @@ export class UploadPlatformStack extends Stack {
     return secret;
   }
 
+  /**
+   * HMAC key for the user-id hash an erasure keeps as proof. API and worker must share it,
+   * and it must never change: the "is this user erased?" checks look the hash up.
+   */
+  private erasureAuditSalt(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'ErasureAuditSalt', {
+      secretName: `${this.settings.appName}/erasure-audit-salt`,
+      description: 'HMAC key of erased user ids (ERASURE_AUDIT_SALT)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating it would break the lookups of already erased users, so it is never rotated.',
+    });
+    return secret;
+  }
+
   private get cdnBaseUrl(): string {
     return `https://${this.cdn.distribution.distributionDomainName}`;
   }
@@ -177,6 +194,7 @@ export class UploadPlatformStack extends Stack {
     // The attachment (not the bare secret) makes tasks wait until host and port are in the JSON.
     const databaseSecret = { DATABASE_SECRET: ecs.Secret.fromSecretsManager(this.database.cluster.secret!) };
 
+    const erasureSalt = this.erasureAuditSalt();
     const api = new ApiService(this, 'Api', {
       containerPort: API_PORT,
       vpc: this.network.vpc,
@@ -195,6 +213,7 @@ export class UploadPlatformStack extends Stack {
         secrets: {
           ...databaseSecret,
           RENDER_SIGNING_SECRET: ecs.Secret.fromSecretsManager(this.renderSigningSecret()),
+          ERASURE_AUDIT_SALT: ecs.Secret.fromSecretsManager(erasureSalt),
         },
       },
     });
@@ -226,7 +245,11 @@ export class UploadPlatformStack extends Stack {
           max: settings.workerMaxTasks,
           monthEndMin: settings.workerMonthEndMinTasks,
         },
-        secrets: { ...databaseSecret, SLACK_WEBHOOK_URL: ecs.Secret.fromSecretsManager(slackWebhook, 'url') },
+        secrets: {
+          ...databaseSecret,
+          SLACK_WEBHOOK_URL: ecs.Secret.fromSecretsManager(slackWebhook, 'url'),
+          ERASURE_AUDIT_SALT: ecs.Secret.fromSecretsManager(erasureSalt),
+        },
       },
     });
     // CloudFormation updates the worker only once the API (whose tasks run the migrations) is stable.
@@ -313,9 +336,15 @@ export class UploadPlatformStack extends Stack {
     this.allowObjects(api, ['s3:DeleteObject'], [this.storage.thumbnails], RENDITIONS_PREFIX);
     api.allow(
       listBucketStatement(buckets),
+      // Readiness, and the admin redrive (send back to the uploads queue)...
       new iam.PolicyStatement({
-        actions: ['sqs:GetQueueAttributes'],
+        actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
         resources: [this.messaging.uploadsQueue.queueArn],
+      }),
+      // ...which peeks at the DLQ (handing messages straight back) and deletes what it moved.
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [this.messaging.deadLetterQueue.queueArn],
       }),
     );
   }
@@ -333,6 +362,9 @@ export class UploadPlatformStack extends Stack {
     this.allowObjects(worker, ['s3:PutObject'], [thumbnails]);
     this.allowObjects(worker, ['s3:PutObject'], uploadBuckets, QUARANTINE_PREFIX);
     this.allowObjects(worker, ['s3:PutObject'], [thumbnails], RENDITIONS_PREFIX);
+    // An erasure removes every object of the user, quarantined copies and renditions included.
+    this.allowObjects(worker, ['s3:DeleteObject'], uploadBuckets, QUARANTINE_PREFIX);
+    this.allowObjects(worker, ['s3:DeleteObject'], [thumbnails], RENDITIONS_PREFIX);
     worker.allow(
       listBucketStatement(uploadBuckets),
       new iam.PolicyStatement({

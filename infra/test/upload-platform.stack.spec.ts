@@ -473,7 +473,11 @@ describe('least privilege', () => {
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
     ]);
     expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual([
       's3:DeleteObject',
