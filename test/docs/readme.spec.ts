@@ -13,4 +13,11 @@ describe('README', () => {
     const missing = [...new Set(variables)].filter((name) => !table.includes(`| \`${name}\` |`));
     expect(missing).toEqual([]);
   });
+
+  it('names the commands package.json really has', () => {
+    const scripts = Object.keys((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts);
+    const readme = read('README.md');
+    const mentioned = [...readme.matchAll(/npm run ([a-z:]+)/g)].map((m) => m[1]!);
+    expect(mentioned.filter((name) => !scripts.includes(name))).toEqual([]);
+  });
 });

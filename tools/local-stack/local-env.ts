@@ -35,6 +35,7 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
     DEV_TOKEN_ENABLED: env.DEV_TOKEN_ENABLED ?? 'true',
     WEB_CLIENT_ENABLED: env.WEB_CLIENT_ENABLED ?? 'true',
+    RENDER_SIGNING_SECRET: env.RENDER_SIGNING_SECRET ?? 'local-only-render-signing-secret-0000000000',
     DLQ_MAX_RECEIVE_COUNT: env.DLQ_MAX_RECEIVE_COUNT ?? '5',
     WORKER_VISIBILITY_TIMEOUT_SECONDS: env.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? '60',
   };
