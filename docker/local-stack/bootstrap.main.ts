@@ -3,7 +3,7 @@
 // other services are the ones the emulator really gave out.
 import { createSqsClient } from '@lib/queue';
 import { createS3Client } from '@lib/storage';
-import { bootstrapResources, StackResources } from '../../tools/local-stack/bootstrap';
+import { bootstrapResources, localBootstrapOptions, StackResources } from '../../tools/local-stack/bootstrap';
 import { localEnv } from '../../tools/local-stack/local-env';
 
 /** Which compose variable must hold which created queue. */
@@ -25,16 +25,9 @@ export function mismatchedQueueUrls(env: NodeJS.ProcessEnv, resources: StackReso
 async function main(): Promise<void> {
   const env = localEnv(process.env);
   const aws = { region: env.AWS_REGION!, endpoint: env.AWS_ENDPOINT_URL, forcePathStyle: true };
-  const resources = await bootstrapResources({
-    s3: createS3Client(aws),
-    sqs: createSqsClient(aws),
-    originalsBucket: env.S3_ORIGINALS_BUCKET!,
-    thumbnailsBucket: env.S3_THUMBNAILS_BUCKET!,
-    queuePrefix: '',
-    webOrigins: env.WEB_ORIGINS!.split(','),
-    maxReceiveCount: Number(env.DLQ_MAX_RECEIVE_COUNT),
-    visibilityTimeoutSeconds: Number(env.WORKER_VISIBILITY_TIMEOUT_SECONDS),
-  });
+  const resources = await bootstrapResources(
+    localBootstrapOptions(env, { s3: createS3Client(aws), sqs: createSqsClient(aws) }),
+  );
   const mismatches = mismatchedQueueUrls(process.env, resources);
   if (mismatches.length > 0) throw new Error(`compose.yaml is out of date:\n  ${mismatches.join('\n  ')}`);
   console.log(JSON.stringify({ level: 'info', msg: 'local resources ready', ...resources }));

@@ -22,7 +22,7 @@ export async function localResources({ prefix = '' } = {}) {
   const require = (await import('node:module')).createRequire(import.meta.url);
   const { localEnv } = require(join(ROOT, 'dist/tools/local-stack/local-env.js'));
   const { startEmulator } = require(join(ROOT, 'dist/tools/local-stack/emulator.js'));
-  const { bootstrapResources } = require(join(ROOT, 'dist/tools/local-stack/bootstrap.js'));
+  const { bootstrapResources, localBootstrapOptions } = require(join(ROOT, 'dist/tools/local-stack/bootstrap.js'));
   const { createS3Client } = require(join(ROOT, 'dist/libs/storage/src/index.js'));
   const { createSqsClient } = require(join(ROOT, 'dist/libs/queue/src/index.js'));
   const env = localEnv(process.env);
@@ -32,16 +32,8 @@ export async function localResources({ prefix = '' } = {}) {
   const aws = { region: env.AWS_REGION, endpoint: emulator.endpoint, forcePathStyle: true };
   const s3 = createS3Client(aws);
   const sqs = createSqsClient(aws);
-  const resources = await bootstrapResources({
-    s3,
-    sqs,
-    originalsBucket: prefix + env.S3_ORIGINALS_BUCKET,
-    thumbnailsBucket: prefix + env.S3_THUMBNAILS_BUCKET,
-    queuePrefix: prefix,
-    webOrigins: env.WEB_ORIGINS.split(','),
-    maxReceiveCount: Number(env.DLQ_MAX_RECEIVE_COUNT),
-    visibilityTimeoutSeconds: Number(env.WORKER_VISIBILITY_TIMEOUT_SECONDS),
-  });
+  const resources = await bootstrapResources(localBootstrapOptions(env, { s3, sqs }, prefix));
+
   return {
     env: { ...env, S3_ORIGINALS_BUCKET: resources.originalsBucket, S3_THUMBNAILS_BUCKET: resources.thumbnailsBucket },
     emulator,

@@ -54,6 +54,23 @@ async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   return out.Attributes!.QueueArn!;
 }
 
+/** The local stack's resources as `localEnv` names them (npm start, compose bootstrap, benches). */
+export function localBootstrapOptions(
+  env: Record<string, string | undefined>,
+  clients: { s3: S3Client; sqs: SQSClient },
+  prefix = '',
+): BootstrapOptions {
+  return {
+    ...clients,
+    originalsBucket: prefix + env.S3_ORIGINALS_BUCKET!,
+    thumbnailsBucket: prefix + env.S3_THUMBNAILS_BUCKET!,
+    queuePrefix: prefix,
+    webOrigins: env.WEB_ORIGINS!.split(','),
+    maxReceiveCount: Number(env.DLQ_MAX_RECEIVE_COUNT),
+    visibilityTimeoutSeconds: Number(env.WORKER_VISIBILITY_TIMEOUT_SECONDS),
+  };
+}
+
 /** Creates (or finds) every bucket and queue the local stack needs. Safe to run again. */
 export async function bootstrapResources(options: BootstrapOptions): Promise<StackResources> {
   const { s3, sqs, queuePrefix } = options;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createSqsClient } from '@lib/queue';
 import { createS3Client } from '@lib/storage';
-import { bootstrapResources } from './bootstrap';
+import { bootstrapResources, localBootstrapOptions } from './bootstrap';
 import { startEmulator, stopChild } from './emulator';
 import { localEnv, ROOT } from './local-env';
 import { createPrefixer } from './log-prefixer';
@@ -39,16 +39,7 @@ async function main(): Promise<void> {
   });
   const aws = { region: env.AWS_REGION!, endpoint: emulator.endpoint, forcePathStyle: true };
   const s3: S3Client = createS3Client(aws);
-  const resources = await bootstrapResources({
-    s3,
-    sqs: createSqsClient(aws),
-    originalsBucket: env.S3_ORIGINALS_BUCKET!,
-    thumbnailsBucket: env.S3_THUMBNAILS_BUCKET!,
-    queuePrefix: '',
-    webOrigins: env.WEB_ORIGINS!.split(','),
-    maxReceiveCount: Number(env.DLQ_MAX_RECEIVE_COUNT),
-    visibilityTimeoutSeconds: Number(env.WORKER_VISIBILITY_TIMEOUT_SECONDS),
-  });
+  const resources = await bootstrapResources(localBootstrapOptions(env, { s3, sqs: createSqsClient(aws) }));
   print('stack')(
     `buckets ${resources.originalsBucket}, ${resources.thumbnailsBucket}; queue ${resources.uploadsQueueUrl}`,
   );

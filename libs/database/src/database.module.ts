@@ -8,27 +8,17 @@ import { UploadRepository } from './upload.repository';
 import { AuditRepository } from './audit.repository';
 import { DlqAlertStateRepository } from './dlq-alert-state.repository';
 
+const PROVIDERS = [
+  PrismaService,
+  RenditionRepository,
+  UploadRepository,
+  ImageRepository,
+  ObjectOutcomeRepository,
+  UploadMaintenanceRepository,
+  AuditRepository,
+  DlqAlertStateRepository,
+];
+
 @Global()
-@Module({
-  providers: [
-    PrismaService,
-    RenditionRepository,
-    UploadRepository,
-    ImageRepository,
-    ObjectOutcomeRepository,
-    UploadMaintenanceRepository,
-    AuditRepository,
-    DlqAlertStateRepository,
-  ],
-  exports: [
-    PrismaService,
-    RenditionRepository,
-    UploadRepository,
-    ImageRepository,
-    ObjectOutcomeRepository,
-    UploadMaintenanceRepository,
-    AuditRepository,
-    DlqAlertStateRepository,
-  ],
-})
+@Module({ providers: PROVIDERS, exports: PROVIDERS })
 export class DatabaseModule {}
