@@ -171,7 +171,14 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
         },
         { what: 'the generated thumbnail' },
       );
-      const thumbnail = Buffer.from(await (await fetch(ready.image!.thumbnailUrl!)).arrayBuffer());
+      // The emulator may answer an error body under load; the object itself is what is checked.
+      const thumbnail = await waitFor(
+        async () => {
+          const response = await fetch(ready.image!.thumbnailUrl!);
+          return response.ok ? Buffer.from(await response.arrayBuffer()) : undefined;
+        },
+        { what: 'the thumbnail object' },
+      );
       const meta = await sharp(thumbnail).metadata();
       expect(meta).toMatchObject({ format: 'webp', width: 171, height: 256 });
       expect(meta.exif).toBeUndefined();

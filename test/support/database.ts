@@ -1,7 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
 import type { SharedConfig } from '@lib/config';
 import { PrismaService } from '@lib/database';
 
 /** A direct connection to this run's database, for asserting on rows. */
 export function testPrisma(url = process.env.DATABASE_URL!): PrismaService {
   return new PrismaService({ database: { url, poolSize: 2 } } as SharedConfig);
+}
+
+/**
+ * A migrated database of its own for one test file, for code that claims "any open row" (the
+ * erasure runner) and so must not see rows other test files create at the same time.
+ */
+export async function isolatedDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = new URL(process.env.DATABASE_URL!);
+  const name = `${base.pathname.slice(1)}_${tag}`;
+  const admin = new Client({ connectionString: Object.assign(new URL(base), { pathname: '/postgres' }).toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+  const migrate = spawnSync('npx', ['prisma', 'migrate', 'deploy'], {
+    env: { ...process.env, DATABASE_URL: url },
+    encoding: 'utf8',
+  });
+  if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  return {
+    url,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }

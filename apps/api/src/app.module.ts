@@ -9,7 +9,7 @@ import { AdminErasureController, UserErasureController } from './erasure/erasure
 import { ErasureService } from './erasure/erasure.service';
 import { DevTokenController } from './auth/dev-token.controller';
 import { TokenService } from './auth/token.service';
-import { awsProviders } from './aws.providers';
+import { apiAwsProviders } from './aws.providers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiMetrics } from './observability/api.metrics';
@@ -49,7 +49,7 @@ export class AppModule {
         AdminDlqController,
       ],
       providers: [
-        ...awsProviders,
+        ...apiAwsProviders,
         TokenService,
         { provide: APP_GUARD, useClass: AuthGuard },
         UploadService,

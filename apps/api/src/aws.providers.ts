@@ -1,19 +1,11 @@
 import { Provider } from '@nestjs/common';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsProviders } from '@lib/aws';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { createSqsClient, QueueRepository } from '@lib/queue';
-import { createS3Client, ObjectStorageRepository, UrlSigner } from '@lib/storage';
+import { UrlSigner } from '@lib/storage';
 
-export const awsProviders: Provider[] = [
-  { provide: S3Client, inject: [APP_CONFIG], useFactory: (c: ApiConfig) => createS3Client(c.aws) },
-  { provide: SQSClient, inject: [APP_CONFIG], useFactory: (c: ApiConfig) => createSqsClient(c.aws) },
-  {
-    provide: ObjectStorageRepository,
-    inject: [S3Client],
-    useFactory: (s3: S3Client) => new ObjectStorageRepository(s3),
-  },
-  { provide: QueueRepository, inject: [SQSClient], useFactory: (sqs: SQSClient) => new QueueRepository(sqs) },
+export const apiAwsProviders: Provider[] = [
+  ...awsProviders,
   {
     provide: UrlSigner,
     inject: [APP_CONFIG, S3Client],

@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsModule } from '@ssut/nestjs-sqs';
+import { awsProviders } from '@lib/aws';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { DatabaseModule, ErasureRepository } from '@lib/database';
-import { awsProviders } from './aws/aws.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';

@@ -3,7 +3,7 @@ import type { WorkerConfig } from '@lib/config';
 import { erasureUserHash } from '@lib/contracts';
 import { ErasureRepository, PrismaService } from '@lib/database';
 import type { KeyDeleteError, KeyPage, ObjectStorageRepository } from '@lib/storage';
-import { testPrisma } from '../../../../test/support/database';
+import { isolatedDatabase, testPrisma } from '../../../../test/support/database';
 import { seedUserRows } from '../../../../test/support/erasure-seed';
 import { WorkerMetrics } from '../observability/worker.metrics';
 import { ErasureAlerts, ErasureFailure } from './erasure-alerts';
@@ -75,12 +75,19 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
   let prisma: PrismaService;
   let erasures: ErasureRepository;
 
-  beforeAll(() => {
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+
+  // The runner claims whichever request is oldest; other test files create requests too.
+  beforeAll(async () => {
     Logger.overrideLogger(false);
-    prisma = testPrisma();
+    database = await isolatedDatabase('erasure_runner');
+    prisma = testPrisma(database.url);
     erasures = new ErasureRepository(prisma);
+  }, 120_000);
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await database.drop();
   });
-  afterAll(() => prisma.$disconnect());
 
   function runner(storage: FakeStorage, overrides: Partial<WorkerConfig['erasure']> = {}) {
     const alerts = new ErasureAlerts(new WorkerMetrics());
