@@ -3,6 +3,7 @@ import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import {
   ALLOWED_THUMBNAIL_TYPES,
   normaliseSequencer,
+  ObjectRole,
   parseObjectKey,
   parseUploadEventMessage,
   QUARANTINE_PREFIX,
@@ -35,6 +36,8 @@ export interface IncomingMessage {
 
 interface Subject {
   message: UploadEventMessage;
+  /** From the key layout; a key outside it is judged (and refused) as an original. */
+  role: ObjectRole;
   upload: UploadRecord | null;
   declaredType: string | null;
   declaredSize: number | null;
@@ -109,10 +112,11 @@ export class ObjectIngestService {
       (parsedKey.role === 'ORIGINAL'
         ? message.bucket === originalsBucket && upload.originalKey === message.key
         : message.bucket === thumbnailsBucket && upload.thumbnailKey === message.key);
-    if (!belongs || !parsedKey || !upload) return { message, upload: null, declaredType: null, declaredSize: null };
-    return parsedKey.role === 'ORIGINAL'
-      ? { message, upload, declaredType: upload.contentType, declaredSize: upload.size }
-      : { message, upload, declaredType: upload.thumbnailContentType, declaredSize: upload.thumbnailSize };
+    const role = parsedKey?.role ?? 'ORIGINAL';
+    if (!belongs || !upload) return { message, role, upload: null, declaredType: null, declaredSize: null };
+    return role === 'ORIGINAL'
+      ? { message, role, upload, declaredType: upload.contentType, declaredSize: upload.size }
+      : { message, role, upload, declaredType: upload.thumbnailContentType, declaredSize: upload.thumbnailSize };
   }
 
   private async inspect(subject: Subject, head: ObjectHead): Promise<Inspection> {
@@ -129,11 +133,10 @@ export class ObjectIngestService {
     }
     const sample = await this.sample(subject.message, head);
     if (!sample) return missing();
-    const isThumbnail = subject.upload.thumbnailKey === subject.message.key;
     return inspectImage(sample, {
       declaredType: subject.declaredType,
       maxPixels: this.config.inspection.maxPixels,
-      ...(isThumbnail ? { allowedTypes: ALLOWED_THUMBNAIL_TYPES } : {}),
+      ...(subject.role === 'THUMBNAIL' ? { allowedTypes: ALLOWED_THUMBNAIL_TYPES } : {}),
     });
   }
 
@@ -149,12 +152,11 @@ export class ObjectIngestService {
   }
 
   private verdict(subject: Subject, head: ObjectHead | null, inspection: Inspection): ObjectVerdict {
-    const { message, upload } = subject;
-    const parsedKey = parseObjectKey(message.key);
+    const { message, upload, role } = subject;
     const base = {
       bucket: message.bucket,
       key: message.key,
-      role: parsedKey?.role ?? ('ORIGINAL' as const),
+      role,
       uploadId: upload?.id ?? null,
       userId: upload?.userId ?? null,
       sequencer: normaliseSequencer(message.sequencer),
