@@ -12,10 +12,13 @@ describe('image queries and deletion', () => {
   let prisma: PrismaService;
 
   beforeAll(async () => {
-    stack = await startTestStack({ env: { CDN_BASE_URL: 'https://cdn.example.test', SWEEP_INTERVAL_SECONDS: '1' } });
+    stack = await startTestStack({
+      ownDatabase: true,
+      env: { CDN_BASE_URL: 'https://cdn.example.test', SWEEP_INTERVAL_SECONDS: '1' },
+    });
     alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'images-alice'));
     mallory = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'images-mallory'));
-    prisma = testPrisma();
+    prisma = testPrisma(stack.env.DATABASE_URL);
   });
   afterAll(async () => {
     await prisma.$disconnect();

@@ -16,7 +16,10 @@ describe('standard renditions made by the worker', () => {
   let alice: ApiClient;
 
   beforeAll(async () => {
-    stack = await startTestStack({ env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '0' } });
+    stack = await startTestStack({
+      ownDatabase: true,
+      env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '0' },
+    });
     alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'renditions-alice'));
   });
   afterAll(() => stack.stop());

@@ -16,10 +16,11 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
+      ownDatabase: true,
       env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '2', UPLOAD_EXPIRY_GRACE_SECONDS: '0' },
     });
     client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'worker-bob'));
-    prisma = testPrisma();
+    prisma = testPrisma(stack.env.DATABASE_URL);
   });
   afterAll(async () => {
     await prisma.$disconnect();

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadApiConfig, loadWorkerConfig } from '@lib/config';
 import { createSqsClient, QueueRepository } from '@lib/queue';
+import { isolatedDatabase } from './database';
 import { createS3Client } from '@lib/storage';
 import { testAws, uniqueName } from '@lib/testing';
 import { createApiApp } from '../../apps/api/src/app.factory';
@@ -21,6 +22,12 @@ export interface TestStackOptions {
   worker?: boolean;
   forwarder?: boolean;
   maxReceiveCount?: number;
+  /**
+   * A database of this stack's own. Workers sweep every READY or PENDING upload they find, so
+   * stacks of other test files sharing a database would make thumbnails into their own buckets
+   * or expire uploads whose objects they cannot see; tests that rely on the sweep opt in.
+   */
+  ownDatabase?: boolean;
   env?: Record<string, string>;
   /** Origins the buckets' CORS rule allows (a browser test allows its own page's origin). */
   webOrigins?: string[];
@@ -79,8 +86,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     maxReceiveCount: options.maxReceiveCount ?? 3,
     visibilityTimeoutSeconds: 30,
   });
+  const database = options.ownDatabase ? await isolatedDatabase(uniqueName('stack').replace('-', '_')) : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...(database ? { DATABASE_URL: database.url } : {}),
     S3_ORIGINALS_BUCKET: resources.originalsBucket,
     S3_THUMBNAILS_BUCKET: resources.thumbnailsBucket,
     UPLOADS_QUEUE_URL: resources.uploadsQueueUrl,
@@ -130,6 +139,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await runner?.stop();
       await stack.stopWorker();
       await api?.close();
+      await database?.drop();
       s3.destroy();
       sqs.destroy();
     },
