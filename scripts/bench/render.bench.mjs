@@ -1,5 +1,6 @@
 // `npm run bench:render`: renders/s, p99 and peak RSS of (a) GET /v1/render/:token of this API
-// (signature check, original streamed from the emulator's S3, limiter, sharp) under 50
+// (signature check, original from the emulator's S3 or the route's cache of recent originals,
+// re-checked with a HEAD every RENDER_ORIGINAL_RECHECK_MS, limiter, sharp) under 50
 // connections, and (b) sharp alone in a loop on the same 12 MP JPEG already in memory, with as
 // many renders in flight as the route allows (the ceiling) — one run, one machine.
 import { randomUUID } from 'node:crypto';

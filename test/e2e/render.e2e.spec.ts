@@ -22,6 +22,8 @@ describe('on-demand render origin', () => {
         RENDER_SIGNING_SECRET: SECRET,
         RENDER_CONCURRENCY: '1',
         RENDER_QUEUE_MAX: '2',
+        // Every cache hit asks S3, so deleted and overwritten originals are seen at once here.
+        RENDER_ORIGINAL_RECHECK_MS: '0',
         SWEEP_INTERVAL_SECONDS: '1',
       },
     });
@@ -144,6 +146,27 @@ describe('on-demand render origin', () => {
     );
     expect(response.status).toBe(404);
   });
+
+  it('reads an original from S3 once for several sizes; later renders only check it is unchanged', async () => {
+    const other = await uploadReady(await makeJpeg(640, 480));
+    const urls = await Promise.all(
+      [100, 200, 300].map(async (width) => {
+        const minted = await renderUrl({ width, format: 'webp' }, alice, other.id);
+        return local(((await minted.json()) as { url: string }).url);
+      }),
+    );
+    const before = await originalReads();
+    for (const url of urls) expect((await fetch(url)).status).toBe(200);
+    const after = await originalReads();
+    expect([after.s3 - before.s3, after.cache - before.cache]).toEqual([1, 2]);
+  });
+
+  async function originalReads(): Promise<{ s3: number; cache: number }> {
+    const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    const count = (source: string) =>
+      Number(new RegExp(`^render_original_reads_total\\{source="${source}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { s3: count('s3'), cache: count('cache') };
+  }
 
   it('answers 409 once the original was overwritten with bytes that are not READY', async () => {
     const other = await uploadReady(await makeJpeg(320, 240));

@@ -43,6 +43,9 @@ export interface RenderConfig {
   concurrency: number;
   queueMax: number;
   timeoutMs: number;
+  /** Memory for recently read originals (0 = off), and how often a cached one is re-checked with S3. */
+  originalCacheBytes: number;
+  originalRecheckMs: number;
 }
 
 export interface QueueConfig {
@@ -287,6 +290,8 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       concurrency: env.RENDER_CONCURRENCY,
       queueMax: env.RENDER_QUEUE_MAX,
       timeoutMs: env.RENDER_TIMEOUT_MS,
+      originalCacheBytes: env.RENDER_ORIGINAL_CACHE_MB * 1024 * 1024,
+      originalRecheckMs: env.RENDER_ORIGINAL_RECHECK_MS,
     },
     dlq: { peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS },
     webClientEnabled: env.WEB_CLIENT_ENABLED,

@@ -75,6 +75,9 @@ export const apiEnv = z.object({
   RENDER_CONCURRENCY: envInt(1, 64).default(2),
   RENDER_QUEUE_MAX: envInt(0, 10_000).default(16),
   RENDER_TIMEOUT_MS: envInt(100, 120_000).default(15_000),
+  // 0 turns the cache of recently read originals off.
+  RENDER_ORIGINAL_CACHE_MB: envInt(0, 4096).default(48),
+  RENDER_ORIGINAL_RECHECK_MS: envInt(0, 60_000).default(1000),
   // Local mode only: the API also serves the reference web client (dist/web) at /.
   WEB_CLIENT_ENABLED: envBoolean.default('false'),
 });

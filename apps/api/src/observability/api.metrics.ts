@@ -28,6 +28,13 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  readonly renderOriginalReads = new Counter({
+    name: 'render_original_reads_total',
+    help: 'Originals the render route needed, by where the bytes came from (cache: a HEAD only)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

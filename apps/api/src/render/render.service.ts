@@ -7,7 +7,9 @@ import { AppError, errors } from '@lib/errors';
 import { RenderedImage, renderResized } from '@lib/imaging';
 import { ObjectStorageRepository } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
+import { ApiMetrics } from '../observability/api.metrics';
 import { RenderLimiter } from './render-limiter';
+import { OriginalCache } from './original-cache';
 import {
   canonicalQuery,
   negotiateFormat,
@@ -37,17 +39,20 @@ export class RenderService {
   private readonly downloads: RenderLimiter;
   /** sharp itself: `concurrency` renders at a time, fed by the downloads stage. */
   private readonly renders: RenderLimiter;
+  private readonly originals: OriginalCache;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: ApiConfig,
     private readonly images: ImageRepository,
     private readonly uploads: UploadRepository,
     private readonly storage: ObjectStorageRepository,
+    private readonly metrics: ApiMetrics,
   ) {
     const render = config.render;
     this.signer = render.signingSecret ? new RenderSigner(render.signingSecret) : undefined;
     this.downloads = new RenderLimiter(render.concurrency, render.queueMax);
     this.renders = new RenderLimiter(render.concurrency, Number.POSITIVE_INFINITY);
+    this.originals = new OriginalCache(render.originalCacheBytes, render.originalRecheckMs);
   }
 
   /**
@@ -157,7 +162,8 @@ export class RenderService {
   /**
    * Two stages so the S3 read of the next original overlaps the render of the current one (on
    * the emulator a 6 MB GET takes ~80 ms, as long as a small render). The download slot is only
-   * given up once a render slot is held, which bounds buffered originals to `concurrency`.
+   * given up once a render slot is held, which bounds originals held for waiting renders to
+   * `concurrency` (plus the byte-bounded cache of recent ones).
    */
   private async downloadThenRender(
     key: string,
@@ -169,7 +175,18 @@ export class RenderService {
     try {
       // Timed out while queued: give the slot to someone who is still waiting for an answer.
       if (signal.aborted) throw errors.overloaded(1, 'The render timed out while queued.');
-      const original = await this.storage.readIfMatch(this.config.storage.originalsBucket, key, eTag);
+      const bucket = this.config.storage.originalsBucket;
+      const original = await this.originals.read(key, eTag, {
+        read: () => {
+          this.metrics.renderOriginalReads.inc({ source: 's3' });
+          return this.storage.readIfMatch(bucket, key, eTag);
+        },
+        check: async () => {
+          this.metrics.renderOriginalReads.inc({ source: 'cache' });
+          const head = await this.storage.head(bucket, key);
+          return head === null ? null : head.eTag === eTag ? 'current' : 'changed';
+        },
+      });
       if (original === null) throw errors.notFound('Image', key.split('/').pop() ?? key);
       if (original === 'changed') {
         throw errors.conflict('The original changed since this URL was made; it is not READY again yet.');
