@@ -85,6 +85,14 @@ describe('right to erasure, end to end', () => {
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/being erased/);
+    // A keyed request takes another path (replay lookup, then its own INSERT): refused alike.
+    const keyed = await client.request(
+      'POST',
+      '/v1/uploads',
+      { filename: 'x.jpg', contentType: 'image/jpeg', size: jpeg.length },
+      { 'idempotency-key': 'after-erasure' },
+    );
+    expect(keyed.status).toBe(403);
     expect((await client.put(racing.original, jpeg)).status).toBe(200);
 
     // Restart the worker mid-way: it must resume from the checkpoint, not start over or stop.

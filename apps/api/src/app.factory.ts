@@ -17,7 +17,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     bodyLimit: 64 * 1024,
     trustProxy: true,
     // Render URLs carry the original's key and ETag in one path segment (Fastify's default is 100).
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     ...loggerOptions(config.logLevel),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -27,10 +27,23 @@ export interface UploadRecord {
 
 export type NewUpload = Omit<UploadRecord, 'status' | 'rejectionCode' | 'rejectionDetail' | 'createdAt'>;
 
+/** What an upload must pass to be stored: its user's erasure hash and the pending cap. */
+export interface UploadAdmission {
+  userIdHash: string;
+  maxPending: number;
+}
+
+export type UploadAdmissionOutcome = 'created' | 'capped' | 'erased';
+
+interface AdmissionEntry {
+  upload: NewUpload;
+  userIdHash: string;
+}
+
 @Injectable()
 export class UploadRepository {
   // Per-instance write batching: state of the process, not of any request.
-  private readonly batchers = new Map<number, GroupCommit<NewUpload, boolean>>();
+  private readonly batchers = new Map<number, GroupCommit<AdmissionEntry, UploadAdmissionOutcome>>();
 
   constructor(private readonly prisma: PrismaService) {}
 
@@ -39,48 +52,63 @@ export class UploadRepository {
   }
 
   /**
-   * Inserts the upload unless the user already has `maxPending` live PENDING uploads. Calls
-   * made in the same event-loop turn share one INSERT (group commit); the cap may then be
-   * overshot by the uploads of one user inside one batch, which is a bound, not a leak.
-   * Returns false when the cap was reached.
+   * Inserts the upload unless its user is being erased or already has `maxPending` live
+   * PENDING uploads — both checked in the INSERT itself, so issuing an upload costs no extra
+   * round trip. Calls made in the same event-loop turn share one statement (group commit); the
+   * cap may then be overshot by the uploads of one user inside one batch, which is a bound,
+   * not a leak.
    */
-  createWithinCap(upload: NewUpload, maxPending: number): Promise<boolean> {
+  createWithinCap(upload: NewUpload, rules: UploadAdmission): Promise<UploadAdmissionOutcome> {
+    const entry = { upload, userIdHash: rules.userIdHash };
     // A batch fails as a whole on a unique violation, so keyed requests go on their own.
-    if (upload.idempotencyKey) return this.insertBatch([upload], maxPending).then(([ok]) => ok!);
-    return this.batcherFor(maxPending).submit(upload);
+    if (upload.idempotencyKey) return this.insertBatch([entry], rules.maxPending).then(([outcome]) => outcome!);
+    return this.batcherFor(rules.maxPending).submit(entry);
   }
 
-  private batcherFor(maxPending: number): GroupCommit<NewUpload, boolean> {
+  private batcherFor(maxPending: number): GroupCommit<AdmissionEntry, UploadAdmissionOutcome> {
     let batcher = this.batchers.get(maxPending);
     if (!batcher) {
-      batcher = new GroupCommit((uploads) => this.insertBatch(uploads, maxPending));
+      batcher = new GroupCommit((entries) => this.insertBatch(entries, maxPending));
       this.batchers.set(maxPending, batcher);
     }
     return batcher;
   }
 
-  private async insertBatch(uploads: NewUpload[], maxPending: number): Promise<boolean[]> {
-    const column = <K extends keyof NewUpload>(key: K) => uploads.map((u) => u[key]);
-    const inserted = await withDb(
-      () => this.prisma.$queryRaw<Array<{ id: string }>>`
-        INSERT INTO uploads (id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
-          thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at)
-        SELECT v.* FROM unnest(
-          ${column('id')}::uuid[], ${column('userId')}::text[], ${column('filename')}::text[],
-          ${column('contentType')}::text[], ${column('size')}::int[], ${column('checksumSha256')}::text[],
-          ${column('originalKey')}::text[], ${column('thumbnailKey')}::text[], ${column('thumbnailContentType')}::text[],
-          ${column('thumbnailSize')}::int[], ${column('thumbnailChecksumSha256')}::text[],
-          ${column('idempotencyKey')}::text[], ${column('requestHash')}::text[], ${column('expiresAt')}::timestamptz[]
-        ) AS v(id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
-          thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at)
-        WHERE (
-          SELECT count(*) FROM uploads u
-          WHERE u.user_id = v.user_id AND u.status = 'PENDING' AND u.expires_at > now()
-        ) < ${maxPending}
-        RETURNING id`,
+  private async insertBatch(entries: AdmissionEntry[], maxPending: number): Promise<UploadAdmissionOutcome[]> {
+    const column = <K extends keyof NewUpload>(key: K) => entries.map((e) => e.upload[key]);
+    const judged = await withDb(
+      () => this.prisma.$queryRaw<Array<{ id: string; erased: boolean; capped: boolean }>>`
+        WITH v AS (
+          SELECT * FROM unnest(
+            ${column('id')}::uuid[], ${column('userId')}::text[], ${column('filename')}::text[],
+            ${column('contentType')}::text[], ${column('size')}::int[], ${column('checksumSha256')}::text[],
+            ${column('originalKey')}::text[], ${column('thumbnailKey')}::text[], ${column('thumbnailContentType')}::text[],
+            ${column('thumbnailSize')}::int[], ${column('thumbnailChecksumSha256')}::text[],
+            ${column('idempotencyKey')}::text[], ${column('requestHash')}::text[], ${column('expiresAt')}::timestamptz[],
+            ${entries.map((e) => e.userIdHash)}::text[]
+          ) AS v(id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
+            thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash,
+            expires_at, user_id_hash)
+        ), judged AS (
+          SELECT v.*,
+            EXISTS (SELECT 1 FROM erasure_requests e WHERE e.user_id_hash = v.user_id_hash) AS erased,
+            (SELECT count(*) FROM uploads u
+              WHERE u.user_id = v.user_id AND u.status = 'PENDING' AND u.expires_at > now()) >= ${maxPending} AS capped
+          FROM v
+        ), inserted AS (
+          INSERT INTO uploads (id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
+            thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at)
+          SELECT id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
+            thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at
+          FROM judged WHERE NOT erased AND NOT capped
+        )
+        SELECT id::text AS id, erased, capped FROM judged`,
     );
-    const ids = new Set(inserted.map((row) => row.id));
-    return uploads.map((u) => ids.has(u.id));
+    const byId = new Map(judged.map((row) => [row.id, row]));
+    return entries.map(({ upload }) => {
+      const row = byId.get(upload.id);
+      return row?.erased ? 'erased' : row?.capped ? 'capped' : 'created';
+    });
   }
 
   /** Frees an idempotency key whose 24 h have passed, so the client may reuse it. */

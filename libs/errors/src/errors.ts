@@ -16,6 +16,11 @@ export const errors = {
 
   forbidden: (detail: string) => new AppError(ErrorCode.Forbidden, { detail }),
 
+  accountBeingErased: () =>
+    new AppError(ErrorCode.Forbidden, {
+      detail: 'This account is being erased at its owner’s request; it can no longer create uploads.',
+    }),
+
   /** Also used for other users' resources, so their existence never leaks. */
   notFound: (resource: string, id: string) =>
     new AppError(ErrorCode.NotFound, { detail: `${resource} ${id} was not found.` }),

@@ -39,11 +39,17 @@ export class ErasureService {
     return this.get(id);
   }
 
-  /** From the moment a request exists the account is read-only: nothing new may arrive. */
+  /**
+   * From the moment a request exists the account is read-only: nothing new may arrive. New
+   * uploads check this inside their INSERT (by `userHash`); this is for the other paths.
+   */
   async assertCanUpload(userId: string): Promise<void> {
-    if (await this.erasures.isErased(this.hash(userId))) {
-      throw errors.forbidden('This account is being erased at its owner’s request; it can no longer create uploads.');
-    }
+    if (await this.erasures.isErased(this.hash(userId))) throw errors.accountBeingErased();
+  }
+
+  /** The salted hash erasure requests are kept under. */
+  userHash(userId: string): string {
+    return this.hash(userId);
   }
 
   private hash(userId: string): string {

@@ -30,7 +30,6 @@ export function loggerOptions(level: string): FastifyServerOptions {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: false,
   };
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { originalKey, thumbnailKey } from '@lib/contracts';
-import { ImageRepository, NewUpload, UploadRecord, UploadRepository } from '@lib/database';
+import { ImageRepository, NewUpload, UploadAdmissionOutcome, UploadRecord, UploadRepository } from '@lib/database';
 import { AppError, ErrorCode, errors, FieldError } from '@lib/errors';
 import { UrlSigner } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
@@ -55,7 +55,6 @@ export class UploadService {
   ) {}
 
   async create(user: AuthUser, dto: CreateUploadDto, idempotencyKey?: string): Promise<UploadSessionDto> {
-    await this.erasures.assertCanUpload(user.id);
     this.checkSizes(dto);
     const hash = idempotencyKey === undefined ? null : requestHash(dto);
     if (idempotencyKey !== undefined) {
@@ -64,6 +63,8 @@ export class UploadService {
           { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
         ]);
       }
+      // A replay returns an existing session without an INSERT, so it checks erasure itself.
+      await this.erasures.assertCanUpload(user.id);
       const replay = await this.replay(user, idempotencyKey, hash!);
       if (replay) return replay;
     }
@@ -75,9 +76,12 @@ export class UploadService {
       );
     }
     const upload = this.newUpload(user, dto, idempotencyKey ?? null, hash);
-    let created: boolean;
+    let outcome: UploadAdmissionOutcome;
     try {
-      created = await this.uploads.createWithinCap(upload, this.config.uploads.maxPendingPerUser);
+      outcome = await this.uploads.createWithinCap(upload, {
+        userIdHash: this.erasures.userHash(user.id),
+        maxPending: this.config.uploads.maxPendingPerUser,
+      });
     } catch (error) {
       // Two requests with the same new key raced; the loser answers with the winner's upload.
       if (error instanceof AppError && error.code === ErrorCode.Conflict && idempotencyKey) {
@@ -86,7 +90,8 @@ export class UploadService {
       }
       throw error;
     }
-    if (!created) {
+    if (outcome === 'erased') throw errors.accountBeingErased();
+    if (outcome === 'capped') {
       throw errors.rateLimited(
         this.config.uploads.urlTtlSeconds,
         `You already have ${this.config.uploads.maxPendingPerUser} uploads waiting for their bytes; finish or let them expire first.`,
