@@ -20,6 +20,21 @@ describe('ObjectStorageRepository against the S3 emulator', () => {
     expect((await storage.readRange(bucket, 'a/b c', 16, 19))!.toString()).toBe('ghij');
   });
 
+  it('reads the metadata and the first bytes in one request, of short, long and empty objects', async () => {
+    const eTag = await storage.put(bucket, 'start/long', body, 'image/png');
+    expect(await storage.readStart(bucket, 'start/long', 4)).toEqual({
+      head: expect.objectContaining({ size: body.length, eTag, contentType: 'image/png' }),
+      start: Buffer.from('0123'),
+    });
+    expect((await storage.readStart(bucket, 'start/long', 1024))?.start).toEqual(body);
+    const emptyTag = await storage.put(bucket, 'start/empty', Buffer.alloc(0), 'image/jpeg');
+    expect(await storage.readStart(bucket, 'start/empty', 1024)).toEqual({
+      head: expect.objectContaining({ size: 0, eTag: emptyTag }),
+      start: Buffer.alloc(0),
+    });
+    expect(await storage.readStart(bucket, 'start/missing', 1024)).toBeNull();
+  });
+
   it('answers null for a missing object and treats deleting one as success', async () => {
     expect(await storage.head(bucket, 'missing')).toBeNull();
     expect(await storage.readRange(bucket, 'missing', 0, 1)).toBeNull();

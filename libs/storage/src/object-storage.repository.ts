@@ -54,6 +54,37 @@ export class ObjectStorageRepository {
     }
   }
 
+  /**
+   * The object's metadata and its first `bytes` bytes in one ranged GET, where a HEAD and then
+   * a GET would cost two requests; null if the object does not exist.
+   */
+  async readStart(bucket: string, key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer } | null> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
+      const body = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+      // "bytes 0-1023/52311": the total is the object's size. A server that ignored the range
+      // sent the whole object, whose length is then the size.
+      const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
+      return {
+        head: {
+          size: total === undefined ? (out.ContentLength ?? body.length) : Number(total),
+          eTag: (out.ETag ?? '').replace(/"/g, ''),
+          contentType: out.ContentType,
+          lastModified: out.LastModified,
+        },
+        start: body.subarray(0, bytes),
+      };
+    } catch (error) {
+      if (isAwsNotFound(error)) return null;
+      // No byte of an empty object can be asked for (416): only then is a HEAD needed.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
+        const head = await this.head(bucket, key);
+        return head && { head, start: Buffer.alloc(0) };
+      }
+      throw fromAwsError('S3', error);
+    }
+  }
+
   /** Reads bytes [start, end] inclusive; null if the object vanished meanwhile. */
   async readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer | null> {
     try {

@@ -75,13 +75,14 @@ export class ObjectIngestService {
       return { outcome: 'rejected', reason: 'user-erased' };
     }
     const subject = await this.resolve(parsed.value);
-    const head = await this.storage.head(subject.message.bucket, subject.message.key);
+    const read = await this.storage.readStart(subject.message.bucket, subject.message.key, HEAD_BYTES);
+    const head = read?.head ?? null;
     if (head && head.eTag.toLowerCase() !== subject.message.eTag.toLowerCase() && subject.message.eTag !== '') {
       // The object was overwritten after this event; the newer event will judge the new bytes.
       this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
       return { outcome: 'superseded' };
     }
-    const inspection = head ? await this.inspect(subject, head) : missing();
+    const inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
     const verdict = this.verdict(subject, head, inspection);
     const result = await this.outcomes.record(verdict);
     if (!verdict.accepted && head) await this.dispose(subject.message);
@@ -119,7 +120,7 @@ export class ObjectIngestService {
       : { message, role, upload, declaredType: upload.thumbnailContentType, declaredSize: upload.thumbnailSize };
   }
 
-  private async inspect(subject: Subject, head: ObjectHead): Promise<Inspection> {
+  private async inspect(subject: Subject, head: ObjectHead, start: Buffer): Promise<Inspection> {
     if (!subject.upload || !subject.declaredType) {
       return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
     }
@@ -131,7 +132,7 @@ export class ObjectIngestService {
         detail: `Declared ${subject.declaredSize} bytes but the object has ${head.size}.`,
       };
     }
-    const sample = await this.sample(subject.message, head);
+    const sample = await this.sample(subject.message, head, start);
     if (!sample) return missing();
     return inspectImage(sample, {
       declaredType: subject.declaredType,
@@ -140,11 +141,8 @@ export class ObjectIngestService {
     });
   }
 
-  /** Reads only the first and last bytes: memory stays flat whatever the image size. */
-  private async sample(message: UploadEventMessage, head: ObjectHead): Promise<ObjectSample | null> {
-    if (head.size === 0) return { size: 0, head: Buffer.alloc(0), tail: Buffer.alloc(0) };
-    const first = await this.storage.readRange(message.bucket, message.key, 0, Math.min(head.size, HEAD_BYTES) - 1);
-    if (!first) return null;
+  /** Only the first and last bytes: memory stays flat whatever the image size. */
+  private async sample(message: UploadEventMessage, head: ObjectHead, first: Buffer): Promise<ObjectSample | null> {
     if (head.size <= HEAD_BYTES) return { size: head.size, head: first, tail: first.subarray(-TAIL_BYTES) };
     const last = await this.storage.readRange(message.bucket, message.key, head.size - TAIL_BYTES, head.size - 1);
     if (!last) return null;
