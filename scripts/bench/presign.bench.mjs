@@ -68,6 +68,29 @@ await runAutocannon('warm-up', {
 await run('(a) POST /v1/uploads (this API)', { url: `http://127.0.0.1:${apiPort}`, requests: [uploadRequest] });
 await api.stop();
 
+console.log('▶ reference: a Nest POST route that does nothing (the framework alone)');
+const nestPort = await freePort();
+const nest = await startServer(
+  'nest',
+  ['scripts/bench/nest-minimal.server.mjs'],
+  { PORT: String(nestPort) },
+  `http://127.0.0.1:${nestPort}/`,
+);
+const nestRequest = {
+  method: 'POST',
+  path: '/v1/uploads',
+  body: uploadRequest.body,
+  headers: { 'content-type': 'application/json' },
+};
+await runAutocannon('warm-up', {
+  url: `http://127.0.0.1:${nestPort}`,
+  requests: [nestRequest],
+  duration: 2,
+  connections: CONNECTIONS,
+});
+await run('    Nest POST route, no work (reference)', { url: `http://127.0.0.1:${nestPort}`, requests: [nestRequest] });
+await nest.stop();
+
 console.log('▶ (b) bare Fastify + getSignedUrl');
 const sdkPort = await freePort();
 const sdk = await startServer(
@@ -105,7 +128,7 @@ await db.connect();
 const removed = await db.query("DELETE FROM uploads WHERE user_id LIKE 'bench-%'");
 await db.end();
 
-const [a, b, , c] = results;
+const [a, , b, , c] = results;
 console.log(
   `\n${table(results, [
     ['target', 'label'],

@@ -7,7 +7,7 @@ import { DatabaseModule, ErasureRepository } from '@lib/database';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';
-import { UPLOADS_CONSUMER, UploadEventHandler } from './ingest/upload-event.handler';
+import { uploadPollers, UploadEventHandler } from './ingest/upload-event.handler';
 import { MaintenanceService } from './maintenance/maintenance.service';
 import { SweepScheduler } from './maintenance/sweep.scheduler';
 import { RenditionService } from './renditions/rendition.service';
@@ -34,21 +34,19 @@ export class WorkerModule {
         SqsModule.registerAsync({
           inject: [SQSClient],
           useFactory: (sqs: SQSClient) => ({
-            consumers: [
-              {
-                name: UPLOADS_CONSUMER,
-                queueUrl: config.queue.uploadsQueueUrl,
-                sqs,
-                batchSize: config.consumer.batchSize,
-                visibilityTimeout: config.consumer.visibilityTimeoutSeconds,
-                heartbeatInterval: config.consumer.heartbeatSeconds,
-                waitTimeSeconds: config.consumer.waitTimeSeconds,
-                // Lets stop() wait for the batch in flight instead of abandoning it.
-                pollingCompleteWaitTimeMs: config.consumer.shutdownGraceSeconds * 1000,
-                messageSystemAttributeNames: ['ApproximateReceiveCount'],
-                messageAttributeNames: ['All'],
-              },
-            ],
+            consumers: uploadPollers(config.consumer.pollers).map((name) => ({
+              name,
+              queueUrl: config.queue.uploadsQueueUrl,
+              sqs,
+              batchSize: config.consumer.batchSize,
+              visibilityTimeout: config.consumer.visibilityTimeoutSeconds,
+              heartbeatInterval: config.consumer.heartbeatSeconds,
+              waitTimeSeconds: config.consumer.waitTimeSeconds,
+              // Lets stop() wait for the batch in flight instead of abandoning it.
+              pollingCompleteWaitTimeMs: config.consumer.shutdownGraceSeconds * 1000,
+              messageSystemAttributeNames: ['ApproximateReceiveCount'],
+              messageAttributeNames: ['All'],
+            })),
           }),
         }),
       ],

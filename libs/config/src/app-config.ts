@@ -140,6 +140,8 @@ export interface ApiConfig extends SharedConfig {
 export interface WorkerConfig extends SharedConfig {
   consumer: {
     batchSize: number;
+    /** Receives in flight on the uploads queue, so the next one overlaps the current batch's work. */
+    pollers: number;
     visibilityTimeoutSeconds: number;
     heartbeatSeconds: number;
     waitTimeSeconds: number;
@@ -314,6 +316,7 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
     ...toShared(env, raw),
     consumer: {
       batchSize: env.WORKER_BATCH_SIZE,
+      pollers: env.WORKER_POLLERS,
       visibilityTimeoutSeconds: env.WORKER_VISIBILITY_TIMEOUT_SECONDS,
       heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
       waitTimeSeconds: env.WORKER_WAIT_TIME_SECONDS,

@@ -1,20 +1,47 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
-import { SqsMessageHandler } from '@ssut/nestjs-sqs';
+import { SqsMessageHandler, SqsService } from '@ssut/nestjs-sqs';
+import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { isAppError } from '@lib/errors';
 import { WorkerMetrics } from '../observability/worker.metrics';
 import { ObjectIngestService } from './object-ingest.service';
 
-export const UPLOADS_CONSUMER = 'uploads';
+/**
+ * The consumers of the uploads queue, one per poller. nestjs-sqs binds one handler method per
+ * consumer name, hence one small method per poller below; `WORKER_POLLERS` picks how many run.
+ */
+export const UPLOADS_POLLERS = ['uploads', 'uploads-overlap'] as const;
+
+export function uploadPollers(count: number): string[] {
+  return UPLOADS_POLLERS.slice(0, count);
+}
 
 @Injectable()
-export class UploadEventHandler {
+export class UploadEventHandler implements OnApplicationBootstrap {
   private readonly logger = new Logger(UploadEventHandler.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     private readonly ingest: ObjectIngestService,
     private readonly metrics: WorkerMetrics,
+    private readonly sqs: SqsService,
   ) {}
+
+  /** nestjs-sqs only warns about a consumer without a handler; a worker that would not consume must not start. */
+  onApplicationBootstrap(): void {
+    const unbound = uploadPollers(this.config.consumer.pollers).filter((name) => !this.sqs.consumers.has(name));
+    if (unbound.length > 0) throw new Error(`No handler is bound to the SQS consumer(s) ${unbound.join(', ')}`);
+  }
+
+  @SqsMessageHandler(UPLOADS_POLLERS[0], true)
+  poll(messages: Message[]): Promise<Message[]> {
+    return this.handleBatch(messages);
+  }
+
+  @SqsMessageHandler(UPLOADS_POLLERS[1], true)
+  pollOverlapping(messages: Message[]): Promise<Message[]> {
+    return this.handleBatch(messages);
+  }
 
   /**
    * One receive's messages, each handled on its own, concurrently: one failing never holds
@@ -23,7 +50,6 @@ export class UploadEventHandler {
    * left out stays on the queue: it returns after the visibility timeout, and after
    * maxReceiveCount SQS moves it to the DLQ.
    */
-  @SqsMessageHandler(UPLOADS_CONSUMER, true)
   async handleBatch(messages: Message[]): Promise<Message[]> {
     const handled = await Promise.all(
       messages.map((message) =>
