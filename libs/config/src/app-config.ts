@@ -150,7 +150,14 @@ export interface WorkerConfig extends SharedConfig {
   metrics: { host: string; port: number };
   inspection: { maxPixels: number; rejectedObjectAction: 'delete' | 'quarantine' };
   thumbnails: { waitSeconds: number; maxSide: number };
-  sweep: { intervalSeconds: number; expiryGraceSeconds: number };
+  sweep: {
+    intervalSeconds: number;
+    expiryGraceSeconds: number;
+    /** Uploads-queue backlog from which thumbnails and renditions yield to judging (0 = never). */
+    yieldBacklog: number;
+    /** While yielding, images READY at least this long still get theirs: nothing waits forever. */
+    maxDeferSeconds: number;
+  };
   dlq: DlqConfig & { alerts: DlqAlertConfig; slack: SlackConfig };
 }
 
@@ -325,7 +332,12 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
     metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
     inspection: { maxPixels: env.IMAGE_MAX_PIXELS, rejectedObjectAction: env.REJECTED_OBJECT_ACTION },
     thumbnails: { waitSeconds: env.THUMBNAIL_WAIT_SECONDS, maxSide: env.THUMBNAIL_MAX_SIDE },
-    sweep: { intervalSeconds: env.SWEEP_INTERVAL_SECONDS, expiryGraceSeconds: env.UPLOAD_EXPIRY_GRACE_SECONDS },
+    sweep: {
+      intervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      expiryGraceSeconds: env.UPLOAD_EXPIRY_GRACE_SECONDS,
+      yieldBacklog: env.SWEEP_YIELD_BACKLOG,
+      maxDeferSeconds: env.SWEEP_MAX_DEFER_SECONDS,
+    },
     dlq: {
       peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS,
       alerts: {

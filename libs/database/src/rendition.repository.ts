@@ -33,7 +33,7 @@ export class RenditionRepository {
    * READY uploads missing any of `names`, claimed with SKIP LOCKED so concurrent worker tasks
    * never render the same upload. A failed render is retried once its claim times out.
    */
-  async claimWork(names: string[], limit: number): Promise<RenditionWork[]> {
+  async claimWork(names: string[], limit: number, minAgeSeconds = 0): Promise<RenditionWork[]> {
     if (names.length === 0) return [];
     const rows = await withDb(
       () =>
@@ -45,6 +45,7 @@ export class RenditionRepository {
           JOIN images i2 ON i2.upload_id = u2.id
           WHERE u2.status = 'READY'
             AND (u2.renditions_claimed_at IS NULL OR u2.renditions_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
+            AND i2.created_at <= now() - make_interval(secs => ${minAgeSeconds})
             AND (SELECT count(*) FROM renditions r WHERE r.upload_id = u2.id AND r.name = ANY(${names}::text[]))
               < ${names.length}
           ORDER BY i2.created_at

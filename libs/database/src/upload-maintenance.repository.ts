@@ -31,7 +31,7 @@ export class UploadMaintenanceRepository {
    * READY uploads that still have no verified thumbnail: at once when the client asked for
    * none, after `waitSeconds` when it said it would send one.
    */
-  claimThumbnailWork(waitSeconds: number, limit: number): Promise<ThumbnailWork[]> {
+  claimThumbnailWork(waitSeconds: number, limit: number, minAgeSeconds = 0): Promise<ThumbnailWork[]> {
     return withDb(
       () =>
         this.prisma.$queryRaw<ThumbnailWork[]>`
@@ -43,6 +43,7 @@ export class UploadMaintenanceRepository {
           WHERE u2.status = 'READY'
             AND (u2.thumbnail_claimed_at IS NULL OR u2.thumbnail_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
             AND (u2.thumbnail_key IS NULL OR i2.created_at < now() - make_interval(secs => ${waitSeconds}))
+            AND i2.created_at <= now() - make_interval(secs => ${minAgeSeconds})
             AND NOT EXISTS (
               SELECT 1 FROM stored_objects s
               WHERE s.upload_id = u2.id AND s.role = 'THUMBNAIL' AND s.accepted

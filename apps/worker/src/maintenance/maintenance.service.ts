@@ -34,10 +34,11 @@ export class MaintenanceService {
 
   async sweep(): Promise<SweepReport> {
     const report = { thumbnailsMade: 0, renditionsMade: 0, expired: 0, reconciled: 0 };
-    for (const work of await this.maintenance.claimThumbnailWork(this.config.thumbnails.waitSeconds, BATCH)) {
+    const minAge = await this.backgroundMinAgeSeconds();
+    for (const work of await this.maintenance.claimThumbnailWork(this.config.thumbnails.waitSeconds, BATCH, minAge)) {
       if (await this.makeThumbnail(work)) report.thumbnailsMade++;
     }
-    report.renditionsMade = await this.renditions.makeMissing();
+    report.renditionsMade = await this.renditions.makeMissing(minAge);
     for (const upload of await this.maintenance.findOverduePending(this.config.sweep.expiryGraceSeconds, BATCH)) {
       const outcome = await this.settleOverdue(upload);
       report[outcome]++;
@@ -46,6 +47,25 @@ export class MaintenanceService {
       this.logger.log({ msg: 'sweep done', ...report });
     }
     return report;
+  }
+
+  /**
+   * Clients wait for READY; thumbnails and renditions come after it, and each costs S3 reads,
+   * writes and (for a generated thumbnail) one more message of its own. So while the uploads
+   * queue has a backlog they are made only for images READY at least `maxDeferSeconds` ago:
+   * a burst is judged first, and under a backlog that never ends nothing waits longer than that.
+   */
+  private async backgroundMinAgeSeconds(): Promise<number> {
+    const { yieldBacklog, maxDeferSeconds } = this.config.sweep;
+    if (yieldBacklog === 0) return 0;
+    try {
+      const { visible } = await this.queue.depth(this.config.queue.uploadsQueueUrl);
+      return visible >= yieldBacklog ? maxDeferSeconds : 0;
+    } catch (error) {
+      // Not knowing the backlog is no reason to hold anything back.
+      this.logger.warn({ msg: 'uploads backlog unknown; not yielding', error: String(error) });
+      return 0;
+    }
   }
 
   /**

@@ -21,13 +21,14 @@ export class RenditionService {
     private readonly storage: ObjectStorageRepository,
   ) {}
 
-  /** Returns how many uploads got their missing renditions. */
-  async makeMissing(): Promise<number> {
+  /** Returns how many uploads got their missing renditions; only images READY `minAgeSeconds` ago. */
+  async makeMissing(minAgeSeconds = 0): Promise<number> {
     const presets = this.config.storage.renditionPresets.filter((p) => p.name !== 'thumb');
     let made = 0;
     for (const work of await this.renditions.claimWork(
       presets.map((p) => p.name),
       BATCH,
+      minAgeSeconds,
     )) {
       try {
         if (await this.make(work, presets)) made++;
