@@ -20,6 +20,10 @@ describe('right to erasure, end to end', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
+      // Every worker's erasure runner claims any open request it can see: with the run's shared
+      // database another test file's worker (other buckets, stopped when its file ends) could
+      // take this one.
+      ownDatabase: true,
       env: {
         // Small pages and a pause, so the erasure of 2,500 images takes several batches and
         // is still running when the worker is restarted below.
@@ -29,9 +33,9 @@ describe('right to erasure, end to end', () => {
         ERASURE_POLL_SECONDS: '1',
       },
     });
-    prisma = testPrisma();
+    prisma = testPrisma(stack.env.DATABASE_URL);
     storage = new ObjectStorageRepository(stack.s3);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await stack?.stop();
     await prisma?.$disconnect();

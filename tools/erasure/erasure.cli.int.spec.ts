@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaService } from '@lib/database';
-import { testPrisma } from '../../test/support/database';
+import { isolatedDatabase, testPrisma } from '../../test/support/database';
 import { runErasureCli } from './erasure.cli';
 
 describe('erasure CLI (real database)', () => {
   let prisma: PrismaService;
-  beforeAll(() => (prisma = testPrisma()));
-  afterAll(() => prisma.$disconnect());
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+  // The workers of concurrently running e2e files would claim (and run) requests made here.
+  beforeAll(async () => {
+    database = await isolatedDatabase('erasure_cli');
+    prisma = testPrisma(database.url);
+  }, 120_000);
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await database.drop();
+  });
 
   async function cli(...argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
     const code = await runErasureCli(argv, {
-      env: process.env,
+      env: { ...process.env, DATABASE_URL: database.url },
       out: (l) => out.push(l),
       err: (l) => err.push(l),
       pollMs: 20,
