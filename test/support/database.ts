@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { SharedConfig } from '@lib/config';
-import { PrismaService } from '@lib/database';
+import { NewUpload, PrismaService } from '@lib/database';
 
 /** A direct connection to this run's database, for asserting on rows. */
 export function testPrisma(url = process.env.DATABASE_URL!): PrismaService {
@@ -31,5 +32,25 @@ export async function isolatedDatabase(tag: string): Promise<{ url: string; drop
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
+  };
+}
+
+/** A PENDING upload of a small JPEG original, as the API would issue it, for seeding rows. */
+export function newUploadRow(userId: string, id: string = randomUUID()): NewUpload {
+  return {
+    id,
+    userId,
+    filename: 'a.jpg',
+    contentType: 'image/jpeg',
+    size: 10,
+    checksumSha256: null,
+    originalKey: `originals/${userId}/${id}`,
+    thumbnailKey: null,
+    thumbnailContentType: null,
+    thumbnailSize: null,
+    thumbnailChecksumSha256: null,
+    idempotencyKey: null,
+    requestHash: null,
+    expiresAt: new Date(Date.now() + 60_000),
   };
 }

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { isolatedDatabase, testPrisma } from '../../../test/support/database';
+import { isolatedDatabase, newUploadRow, testPrisma } from '../../../test/support/database';
 import { ObjectOutcomeRepository } from './object-outcome.repository';
 import type { PrismaService } from './prisma.service';
 import { RenditionRepository } from './rendition.repository';
@@ -21,24 +20,9 @@ describe('claiming thumbnail and rendition work against PostgreSQL', () => {
   });
 
   async function readyUpload(): Promise<string> {
-    const id = randomUUID();
-    const key = `originals/dave/${id}`;
-    await new UploadRepository(prisma).create({
-      id,
-      userId: 'dave',
-      filename: 'a.jpg',
-      contentType: 'image/jpeg',
-      size: 10,
-      checksumSha256: null,
-      originalKey: key,
-      thumbnailKey: null,
-      thumbnailContentType: null,
-      thumbnailSize: null,
-      thumbnailChecksumSha256: null,
-      idempotencyKey: null,
-      requestHash: null,
-      expiresAt: new Date(Date.now() + 60_000),
-    });
+    const upload = newUploadRow('dave');
+    const { id, originalKey: key } = upload;
+    await new UploadRepository(prisma).create(upload);
     await new ObjectOutcomeRepository(prisma).record({
       accepted: true,
       bucket: 'originals',

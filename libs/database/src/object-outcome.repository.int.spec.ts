@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { SharedConfig } from '@lib/config';
 import { AcceptedObject, ObjectOutcomeRepository } from './object-outcome.repository';
 import { PrismaService } from './prisma.service';
 import { UploadRepository } from './upload.repository';
+import { newUploadRow } from '../../../test/support/database';
 
 describe('ObjectOutcomeRepository against PostgreSQL', () => {
   const prisma = new PrismaService({ database: { url: process.env.DATABASE_URL!, poolSize: 2 } } as SharedConfig);
@@ -11,24 +11,9 @@ describe('ObjectOutcomeRepository against PostgreSQL', () => {
   afterAll(() => prisma.$disconnect());
 
   async function newUpload(): Promise<{ id: string; key: string }> {
-    const id = randomUUID();
-    const key = `originals/carol/${id}`;
-    await uploads.create({
-      id,
-      userId: 'carol',
-      filename: 'a.jpg',
-      contentType: 'image/jpeg',
-      size: 10,
-      checksumSha256: null,
-      originalKey: key,
-      thumbnailKey: null,
-      thumbnailContentType: null,
-      thumbnailSize: null,
-      thumbnailChecksumSha256: null,
-      idempotencyKey: null,
-      requestHash: null,
-      expiresAt: new Date(Date.now() + 60_000),
-    });
+    const upload = newUploadRow('carol');
+    await uploads.create(upload);
+    const { id, originalKey: key } = upload;
     return { id, key };
   }
 
