@@ -30,7 +30,7 @@ export class ApiMetrics {
 
   readonly renderOriginalReads = new Counter({
     name: 'render_original_reads_total',
-    help: 'Originals the render route needed, by where the bytes came from (cache: a HEAD only)',
+    help: 'Originals the render route used: s3 (read for this render) or cache (no read of its own)',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });

@@ -176,17 +176,18 @@ export class RenderService {
       // Timed out while queued: give the slot to someone who is still waiting for an answer.
       if (signal.aborted) throw errors.overloaded(1, 'The render timed out while queued.');
       const bucket = this.config.storage.originalsBucket;
+      let readFromS3 = false;
       const original = await this.originals.read(key, eTag, {
         read: () => {
-          this.metrics.renderOriginalReads.inc({ source: 's3' });
+          readFromS3 = true;
           return this.storage.readIfMatch(bucket, key, eTag);
         },
         check: async () => {
-          this.metrics.renderOriginalReads.inc({ source: 'cache' });
           const head = await this.storage.head(bucket, key);
           return head === null ? null : head.eTag === eTag ? 'current' : 'changed';
         },
       });
+      if (Buffer.isBuffer(original)) this.metrics.renderOriginalReads.inc({ source: readFromS3 ? 's3' : 'cache' });
       if (original === null) throw errors.notFound('Image', key.split('/').pop() ?? key);
       if (original === 'changed') {
         throw errors.conflict('The original changed since this URL was made; it is not READY again yet.');
