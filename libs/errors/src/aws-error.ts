@@ -10,9 +10,14 @@ interface AwsLikeError {
 
 const NOT_FOUND_NAMES = new Set(['NotFound', 'NoSuchKey', 'NoSuchBucket', 'NoSuchVersion']);
 
+/** The HTTP status an AWS SDK failure answered with, if it got that far. */
+export function awsHttpStatus(error: unknown): number | undefined {
+  return ((error ?? {}) as AwsLikeError).$metadata?.httpStatusCode;
+}
+
 export function isAwsNotFound(error: unknown): boolean {
   const e = (error ?? {}) as AwsLikeError;
-  return NOT_FOUND_NAMES.has(e.name ?? '') || e.$metadata?.httpStatusCode === 404;
+  return NOT_FOUND_NAMES.has(e.name ?? '') || awsHttpStatus(error) === 404;
 }
 
 /**
@@ -22,7 +27,7 @@ export function isAwsNotFound(error: unknown): boolean {
 export function fromAwsError(service: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const e = (error ?? {}) as AwsLikeError;
-  const status = e.$metadata?.httpStatusCode;
+  const status = awsHttpStatus(error);
   if (status !== undefined && status >= 400 && status < 500 && status !== 429 && !e.$retryable) {
     return errors.internal(error);
   }

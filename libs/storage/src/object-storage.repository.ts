@@ -10,7 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { fromAwsError, isAwsNotFound } from '@lib/errors';
+import { awsHttpStatus, fromAwsError, isAwsNotFound } from '@lib/errors';
 
 export interface ObjectHead {
   size: number;
@@ -77,7 +77,7 @@ export class ObjectStorageRepository {
     } catch (error) {
       if (isAwsNotFound(error)) return null;
       // No byte of an empty object can be asked for (416): only then is a HEAD needed.
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
+      if (awsHttpStatus(error) === 416) {
         const head = await this.head(bucket, key);
         return head && { head, start: Buffer.alloc(0) };
       }
@@ -120,7 +120,7 @@ export class ObjectStorageRepository {
       return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
     } catch (error) {
       if (isAwsNotFound(error)) return null;
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return 'changed';
+      if (awsHttpStatus(error) === 412) return 'changed';
       throw fromAwsError('S3', error);
     }
   }
