@@ -97,7 +97,8 @@ export const workerEnv = z.object({
   THUMBNAIL_MAX_SIDE: envInt(16, 2048).default(256),
   SWEEP_INTERVAL_SECONDS: envInt(1, 3600).default(15),
   // While the uploads queue holds this many messages, thumbnails and renditions wait (0 = never).
-  SWEEP_YIELD_BACKLOG: envInt(0, 1_000_000).default(100),
+  // One receive's worth: that many waiting means no poller could take them, so the worker is behind.
+  SWEEP_YIELD_BACKLOG: envInt(0, 1_000_000).default(10),
   SWEEP_MAX_DEFER_SECONDS: envInt(0, 24 * 3600).default(600),
   UPLOAD_EXPIRY_GRACE_SECONDS: envInt(0, 7 * 24 * 3600).default(300),
 });

@@ -11,7 +11,7 @@ function sweepWith(visible: number | Error, sweep: Partial<WorkerConfig['sweep']
   const asked: { thumbnailsMinAge?: number; renditionsMinAge?: number } = {};
   const config = {
     thumbnails: { waitSeconds: 60, maxSide: 256 },
-    sweep: { intervalSeconds: 15, expiryGraceSeconds: 60, yieldBacklog: 100, maxDeferSeconds: 600, ...sweep },
+    sweep: { intervalSeconds: 15, expiryGraceSeconds: 60, yieldBacklog: 10, maxDeferSeconds: 600, ...sweep },
     queue: { uploadsQueueUrl: 'uploads', deadLetterQueueUrl: 'dlq' },
   } as WorkerConfig;
   const maintenance = {
@@ -41,11 +41,11 @@ describe('MaintenanceService: thumbnails and renditions yield to a backlog', () 
   beforeAll(() => Logger.overrideLogger(false));
 
   it('makes them for every READY image while the queue is short', async () => {
-    expect(await sweepWith(99).run()).toEqual({ thumbnailsMinAge: 0, renditionsMinAge: 0 });
+    expect(await sweepWith(9).run()).toEqual({ thumbnailsMinAge: 0, renditionsMinAge: 0 });
   });
 
   it('makes them only for images READY for maxDeferSeconds while the backlog is at the threshold', async () => {
-    expect(await sweepWith(100).run()).toEqual({ thumbnailsMinAge: 600, renditionsMinAge: 600 });
+    expect(await sweepWith(10).run()).toEqual({ thumbnailsMinAge: 600, renditionsMinAge: 600 });
   });
 
   it('never yields when the threshold is 0, nor when the backlog cannot be read', async () => {
