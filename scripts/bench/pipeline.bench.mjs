@@ -1,9 +1,9 @@
 // `npm run bench:pipeline`: N real JPEGs through API → S3 → forwarder → SQS queued before the
-// worker starts, then drained by it (the worker's own rate); N more through API → S3 → forwarder →
-// SQS → worker → Postgres with the worker running (end to end); and, in the same run, the
-// emulator's own receive+delete rate for N queued messages (the ceiling the worker's rate is
-// compared with).
+// worker starts, then drained by it (the worker's own rate); right after, the emulator's own
+// receive+delete rate for N queued messages (the ceiling the worker's rate is compared with); then
+// N more through API → S3 → forwarder → SQS → worker → Postgres with the worker running (end to end).
 import {
+  CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -124,6 +124,33 @@ async function queued(queueUrl) {
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
 }
 
+/** moto's own rate for N queued messages: one receive of 10 at a time, then a delete of each. */
+async function measureRawRate() {
+  console.log(`▶ raw emulator rate: send ${N} messages, then receive (10 at a time) + delete each`);
+  const rawQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `bench-raw-${Date.now()}` }))).QueueUrl;
+  for (let i = 0; i < N; i += 10) {
+    const entries = Array.from({ length: Math.min(10, N - i) }, (_, j) => ({
+      Id: String(j),
+      MessageBody: JSON.stringify({ i: i + j }),
+    }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: rawQueue, Entries: entries }));
+  }
+  const rawStart = Date.now();
+  let consumed = 0;
+  while (consumed < N) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: rawQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    await Promise.all(
+      (out.Messages ?? []).map((m) =>
+        sqs.send(new DeleteMessageCommand({ QueueUrl: rawQueue, ReceiptHandle: m.ReceiptHandle })),
+      ),
+    );
+    consumed += out.Messages?.length ?? 0;
+  }
+  return N / ((Date.now() - rawStart) / 1000);
+}
+
 console.log(`▶ the worker's own rate: ${N} messages queued while it is stopped, then drained`);
 const drainSessions = await createSessions();
 await putAll(drainSessions);
@@ -136,7 +163,7 @@ while ((await queued(resources.uploadsQueueUrl)) < N) {
 // holds these N messages and nothing else (no thumbnails or renditions left over from earlier work).
 console.log(`  ${N} messages queued; starting the worker`);
 const drainStart = Date.now();
-const worker = await startWorker();
+let worker = await startWorker();
 const drained = await judged(drainSessions);
 const workerRate = N / ((Math.max(...drained.map((r) => r.at)) - drainStart) / 1000);
 const rssDrain = peakRssMb(worker.child.pid);
@@ -145,8 +172,14 @@ const drainProcessed = (await (await fetch(`http://127.0.0.1:${metricsPort}/metr
   .split('\n')
   .filter((line) => line.startsWith('worker_messages_processed_total'))
   .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+await worker.stop();
+
+// Right after the drain, with the same processes up but for the worker: the ceiling drifts with
+// the machine's load over a run, so it is taken as close to the drain as it can be.
+const rawRate = await measureRawRate();
 
 console.log(`▶ end to end: first PUT → last READY, worker running`);
+worker = await startWorker();
 const endToEndSessions = await createSessions();
 const firstPut = Date.now();
 const putDone = await putAll(endToEndSessions);
@@ -161,30 +194,6 @@ await Promise.all([forwarder.stop(), worker.stop(), api.stop()]);
 await db.query("DELETE FROM uploads WHERE user_id = 'bench-pipeline'");
 await db.end();
 
-console.log(`▶ raw emulator rate: send ${N} messages, then receive (10 at a time) + delete each`);
-const { CreateQueueCommand } = await import('@aws-sdk/client-sqs');
-const rawQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `bench-raw-${Date.now()}` }))).QueueUrl;
-for (let i = 0; i < N; i += 10) {
-  const entries = Array.from({ length: Math.min(10, N - i) }, (_, j) => ({
-    Id: String(j),
-    MessageBody: JSON.stringify({ i: i + j }),
-  }));
-  await sqs.send(new SendMessageBatchCommand({ QueueUrl: rawQueue, Entries: entries }));
-}
-const rawStart = Date.now();
-let consumed = 0;
-while (consumed < N) {
-  const out = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: rawQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-  );
-  await Promise.all(
-    (out.Messages ?? []).map((m) =>
-      sqs.send(new DeleteMessageCommand({ QueueUrl: rawQueue, ReceiptHandle: m.ReceiptHandle })),
-    ),
-  );
-  consumed += out.Messages?.length ?? 0;
-}
-const rawRate = N / ((Date.now() - rawStart) / 1000);
 await emulator.stop();
 
 const rows = [
