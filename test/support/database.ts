@@ -35,6 +35,35 @@ export async function isolatedDatabase(tag: string): Promise<{ url: string; drop
   };
 }
 
+/**
+ * Gives the calling describe block a database of its own (see isolatedDatabase) for its duration,
+ * with a client on it. Read `prisma` and `url` inside hooks and tests: they exist from beforeAll on.
+ */
+export function useIsolatedDatabase(tag: string): { readonly prisma: PrismaService; readonly url: string } {
+  let database: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
+  let prisma: PrismaService | undefined;
+  beforeAll(async () => {
+    database = await isolatedDatabase(tag);
+    prisma = testPrisma(database.url);
+  }, 120_000);
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await database?.drop();
+  });
+  const ready = () => {
+    if (!database || !prisma) throw new Error(`the ${tag} database exists only inside hooks and tests`);
+    return { database, prisma };
+  };
+  return {
+    get prisma() {
+      return ready().prisma;
+    },
+    get url() {
+      return ready().database.url;
+    },
+  };
+}
+
 /** A PENDING upload of a small JPEG original, as the API would issue it, for seeding rows. */
 export function newUploadRow(userId: string, id: string = randomUUID()): NewUpload {
   return {

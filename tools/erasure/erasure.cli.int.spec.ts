@@ -1,26 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaService } from '@lib/database';
-import { isolatedDatabase, testPrisma } from '../../test/support/database';
+import { useIsolatedDatabase } from '../../test/support/database';
 import { runErasureCli } from './erasure.cli';
 
 describe('erasure CLI (real database)', () => {
-  let prisma: PrismaService;
-  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
   // The workers of concurrently running e2e files would claim (and run) requests made here.
-  beforeAll(async () => {
-    database = await isolatedDatabase('erasure_cli');
-    prisma = testPrisma(database.url);
-  }, 120_000);
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await database.drop();
-  });
+  const db = useIsolatedDatabase('erasure_cli');
 
   async function cli(...argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
     const code = await runErasureCli(argv, {
-      env: { ...process.env, DATABASE_URL: database.url },
+      env: { ...process.env, DATABASE_URL: db.url },
       out: (l) => out.push(l),
       err: (l) => err.push(l),
       pollMs: 20,
@@ -39,17 +29,19 @@ describe('erasure CLI (real database)', () => {
     expect((await cli('request', userId, '--detach')).out).toContain('already open');
 
     expect((await cli('resume', id)).code).toBe(1);
-    await prisma.$executeRaw`UPDATE erasure_requests SET state = 'FAILED', failed_keys = 3, failure_reason = 'x' WHERE id = ${id}::uuid`;
+    await db.prisma
+      .$executeRaw`UPDATE erasure_requests SET state = 'FAILED', failed_keys = 3, failure_reason = 'x' WHERE id = ${id}::uuid`;
     const failed = await cli('status', id);
     expect(failed.code).toBe(1);
     expect(failed.out).toContain('FAILED');
     expect((await cli('resume', id, '--detach')).code).toBe(0);
-    expect((await prisma.erasureRequest.findUnique({ where: { id } }))!.state).toBe('REQUESTED');
+    expect((await db.prisma.erasureRequest.findUnique({ where: { id } }))!.state).toBe('REQUESTED');
 
     // Follows until the worker (played here by an UPDATE) completes it.
     // (A Prisma query runs only once awaited or then-ed.)
     setTimeout(() => {
-      prisma.$executeRaw`UPDATE erasure_requests SET state = 'COMPLETED', objects_deleted = 10 WHERE id = ${id}::uuid`.then(
+      db.prisma
+        .$executeRaw`UPDATE erasure_requests SET state = 'COMPLETED', objects_deleted = 10 WHERE id = ${id}::uuid`.then(
         () => undefined,
         () => undefined,
       );
@@ -59,7 +51,7 @@ describe('erasure CLI (real database)', () => {
     const lines = followed.out.split('\n').map((l) => JSON.parse(l) as { state: string });
     expect(lines.at(-1)!.state).toBe('COMPLETED');
 
-    const audit = await prisma.auditEvent.findMany({ where: { target: id }, orderBy: { createdAt: 'asc' } });
+    const audit = await db.prisma.auditEvent.findMany({ where: { target: id }, orderBy: { createdAt: 'asc' } });
     expect(audit.map((a) => a.action)).toEqual(['erasure.requested', 'erasure.resumed']);
     expect(audit.every((a) => a.actor.startsWith('cli:'))).toBe(true);
     expect(JSON.stringify(audit)).not.toContain(userId);

@@ -1,29 +1,18 @@
-import { isolatedDatabase, newUploadRow, testPrisma } from '../../../test/support/database';
+import { newUploadRow, useIsolatedDatabase } from '../../../test/support/database';
 import { ObjectOutcomeRepository } from './object-outcome.repository';
-import type { PrismaService } from './prisma.service';
 import { RenditionRepository } from './rendition.repository';
 import { UploadMaintenanceRepository } from './upload-maintenance.repository';
 import { UploadRepository } from './upload.repository';
 
 describe('claiming thumbnail and rendition work against PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let prisma: PrismaService;
-
   // Claims take any READY upload: rows of other test files must not be in reach.
-  beforeAll(async () => {
-    database = await isolatedDatabase('background_work');
-    prisma = testPrisma(database.url);
-  }, 120_000);
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await database.drop();
-  });
+  const db = useIsolatedDatabase('background_work');
 
   async function readyUpload(): Promise<string> {
     const upload = newUploadRow('dave');
     const { id, originalKey: key } = upload;
-    await new UploadRepository(prisma).create(upload);
-    await new ObjectOutcomeRepository(prisma).record({
+    await new UploadRepository(db.prisma).create(upload);
+    await new ObjectOutcomeRepository(db.prisma).record({
       accepted: true,
       bucket: 'originals',
       key,
@@ -43,8 +32,8 @@ describe('claiming thumbnail and rendition work against PostgreSQL', () => {
 
   it('leaves images READY for less than the minimum age alone, and claims them once asked without one', async () => {
     const id = await readyUpload();
-    const thumbnails = new UploadMaintenanceRepository(prisma);
-    const renditions = new RenditionRepository(prisma);
+    const thumbnails = new UploadMaintenanceRepository(db.prisma);
+    const renditions = new RenditionRepository(db.prisma);
 
     expect(await thumbnails.claimThumbnailWork(0, 10, 600)).toEqual([]);
     expect(await renditions.claimWork(['card'], 10, 600)).toEqual([]);

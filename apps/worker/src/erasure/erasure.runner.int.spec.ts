@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { WorkerConfig } from '@lib/config';
 import { erasureUserHash } from '@lib/contracts';
-import { ErasureRepository, PrismaService } from '@lib/database';
+import { ErasureRepository } from '@lib/database';
 import type { KeyDeleteError, KeyPage, ObjectStorageRepository } from '@lib/storage';
-import { isolatedDatabase, testPrisma } from '../../../../test/support/database';
+import { useIsolatedDatabase } from '../../../../test/support/database';
 import { seedUserRows } from '../../../../test/support/erasure-seed';
 import { WorkerMetrics } from '../observability/worker.metrics';
 import { ErasureAlerts, ErasureFailure } from './erasure-alerts';
@@ -72,21 +72,13 @@ function config(overrides: Partial<WorkerConfig['erasure']> = {}): WorkerConfig 
 }
 
 describe('ErasureRunner (real database, strict fake S3)', () => {
-  let prisma: PrismaService;
   let erasures: ErasureRepository;
 
-  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
-
   // The runner claims whichever request is oldest; other test files create requests too.
-  beforeAll(async () => {
+  const db = useIsolatedDatabase('erasure_runner');
+  beforeAll(() => {
     Logger.overrideLogger(false);
-    database = await isolatedDatabase('erasure_runner');
-    prisma = testPrisma(database.url);
-    erasures = new ErasureRepository(prisma);
-  }, 120_000);
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await database.drop();
+    erasures = new ErasureRepository(db.prisma);
   });
 
   function runner(storage: FakeStorage, overrides: Partial<WorkerConfig['erasure']> = {}) {
@@ -98,7 +90,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
   }
 
   async function seed(storage: FakeStorage, userId: string, count: number) {
-    const seeded = await seedUserRows(prisma, userId, count, BUCKETS);
+    const seeded = await seedUserRows(db.prisma, userId, count, BUCKETS);
     for (const { bucket, key } of seeded.keys) storage.add(bucket, key);
     return seeded;
   }
@@ -122,16 +114,16 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
       expect(storage.keys(bucket).filter((k) => k.includes(user))).toEqual([]);
     expect(storage.keys(BUCKETS.originalsBucket).filter((k) => k.includes(other))).toHaveLength(3);
     expect(Math.max(...storage.deleteCalls)).toBeLessThanOrEqual(100);
-    expect(await prisma.upload.count({ where: { userId: user } })).toBe(0);
-    expect(await prisma.storedObject.count({ where: { key: { contains: user } } })).toBe(0);
-    expect(await prisma.upload.count({ where: { id: { in: kept.uploadIds } } })).toBe(3);
+    expect(await db.prisma.upload.count({ where: { userId: user } })).toBe(0);
+    expect(await db.prisma.storedObject.count({ where: { key: { contains: user } } })).toBe(0);
+    expect(await db.prisma.upload.count({ where: { id: { in: kept.uploadIds } } })).toBe(3);
 
     const done = (await erasures.findById(record.id))!;
     expect(done).toMatchObject({ state: 'COMPLETED', userId: null, continuationToken: null, objectsDeleted: 502 });
     // 250 uploads + 250 images + 500 stored objects.
     expect(done.rowsDeleted).toBe(1000);
     expect(await erasures.isErased(erasureUserHash(SALT, user))).toBe(true);
-    const audit = await prisma.auditEvent.findMany({ where: { target: record.id } });
+    const audit = await db.prisma.auditEvent.findMany({ where: { target: record.id } });
     expect(audit.map((a) => a.action).sort()).toEqual(['erasure.completed', 'erasure.requested']);
     expect(JSON.stringify(audit)).not.toContain(user);
     expect(JSON.stringify(audit)).not.toContain('holiday');
@@ -188,7 +180,8 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     const claimed = (await erasures.claim(60))!;
     expect(claimed.id).toBe(record.id);
     expect(await erasures.claim(60)).toBeNull();
-    await prisma.$executeRaw`UPDATE erasure_requests SET claimed_at = now() - interval '2 minutes' WHERE id = ${record.id}::uuid`;
+    await db.prisma
+      .$executeRaw`UPDATE erasure_requests SET claimed_at = now() - interval '2 minutes' WHERE id = ${record.id}::uuid`;
 
     const third = runner(storage);
     expect(await third.run.runOnce()).toBe('completed');
