@@ -1,6 +1,7 @@
 // Shared plumbing of the benchmark scripts: the emulator, resources, child servers, autocannon.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ export function freePort() {
 
 /** The local stack's emulator and resources, started if needed (the built tools do the work). */
 export async function localResources({ prefix = '' } = {}) {
-  const require = (await import('node:module')).createRequire(import.meta.url);
+  const require = createRequire(import.meta.url);
   const { localEnv } = require(join(ROOT, 'dist/tools/local-stack/local-env.js'));
   const { startEmulator } = require(join(ROOT, 'dist/tools/local-stack/emulator.js'));
   const { bootstrapResources, localBootstrapOptions } = require(join(ROOT, 'dist/tools/local-stack/bootstrap.js'));
@@ -89,16 +90,9 @@ export async function startServer(name, args, env, readyUrl) {
     if (Date.now() > deadline) throw new Error(`${name} did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return {
-    child,
-    stop: () =>
-      new Promise((resolve) => {
-        // A child that already ended (by exit or by a signal) will not emit 'exit' again.
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
+  // The local stack's own stopper; its SIGKILL backstop comes well after the worker's shutdown grace.
+  const { stopChild } = createRequire(import.meta.url)(join(ROOT, 'dist/tools/local-stack/emulator.js'));
+  return { child, stop: () => stopChild(child, 60_000) };
 }
 
 export function runAutocannon(label, options) {
