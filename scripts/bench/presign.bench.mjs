@@ -96,7 +96,15 @@ const sdk = await startServer(
   `http://127.0.0.1:${sdkPort}/json`,
 );
 await warmThenRun('(b) Fastify + getSignedUrl', { url: `http://127.0.0.1:${sdkPort}/presign`, method: 'POST' });
-await run('    bare Fastify JSON (reference)', { url: `http://127.0.0.1:${sdkPort}/json` });
+await run('    bare Fastify GET, returns JSON (reference)', { url: `http://127.0.0.1:${sdkPort}/json` });
+await warmThenRun('    bare Fastify POST, parses the JSON body (reference)', {
+  url: `http://127.0.0.1:${sdkPort}`,
+  requests: [{ ...nestRequest, path: '/echo' }],
+});
+await warmThenRun('    bare Fastify POST, parses the body, makes two signatures (reference)', {
+  url: `http://127.0.0.1:${sdkPort}`,
+  requests: [{ ...nestRequest, path: '/two-signatures' }],
+});
 await sdk.stop();
 
 console.log('▶ (c) @uppy/companion /s3/params');
@@ -117,7 +125,7 @@ await db.connect();
 const removed = await db.query("DELETE FROM uploads WHERE user_id LIKE 'bench-%'");
 await db.end();
 
-const [a, nestAlone, b, , c] = results;
+const [a, nestAlone, b, , fastifyPost, twoSignatures, c] = results;
 console.log(
   `\n${table(results, [
     ['target', 'label'],
@@ -132,7 +140,7 @@ console.log(
   `\n(a)/(b) = ${(a.rps / b.rps).toFixed(2)}× (target ≥ 5×)   (a)/(c) = ${(a.rps / c.rps).toFixed(2)}× (target ≥ 10×)`,
 );
 console.log(
-  `The targets need (a) ≥ ${Math.round(Math.max(5 * b.rps, 10 * c.rps))} req/s; a Nest POST route doing nothing serves ${nestAlone.rps} here.`,
+  `The targets need (a) ≥ ${Math.round(Math.max(5 * b.rps, 10 * c.rps))} req/s; doing nothing but reading the body, a Nest POST route serves ${nestAlone.rps} here and a bare Fastify POST route ${fastifyPost.rps}, and one that also makes (a)'s two signatures ${twoSignatures.rps}.`,
 );
 console.log(
   `${DURATION} s per target, ${CONNECTIONS} connections, ${USERS} users; removed ${removed.rowCount} bench uploads.`,
