@@ -54,6 +54,17 @@ export function peakRssMb(pid) {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux, 100 ticks/s). */
+export function cpuSeconds(pid) {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

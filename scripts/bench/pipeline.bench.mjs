@@ -11,7 +11,16 @@ import {
 } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import sharp from 'sharp';
-import { eachLimit, freePort, localResources, peakRssMb, percentile, startServer, table } from './bench-support.mjs';
+import {
+  cpuSeconds,
+  eachLimit,
+  freePort,
+  localResources,
+  peakRssMb,
+  percentile,
+  startServer,
+  table,
+} from './bench-support.mjs';
 
 const N = Number(process.env.BENCH_IMAGES ?? 1000);
 const PUT_CONCURRENCY = 32;
@@ -117,6 +126,14 @@ async function judged(sessions) {
   return rows;
 }
 
+// moto's CPU per message and how busy it was (CPU s per wall s; one interpreter, so at most about
+// 1): the same figures for the drain and the raw loop show whether moto did more work per message
+// for the worker or sat waiting for it. Unknown when the bench reused an emulator it did not start.
+const motoPid = emulator.process?.pid;
+const motoUse = (cpu, seconds) => ({ msPerMessage: (cpu * 1000) / N, busy: cpu / seconds });
+const showMotoUse = ({ msPerMessage, busy }) =>
+  Number.isNaN(busy) ? 'n/a' : `${msPerMessage.toFixed(1)} ms/message, busy ${(busy * 100).toFixed(0)} %`;
+
 async function queued(queueUrl) {
   const out = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
@@ -136,6 +153,7 @@ async function measureRawRate() {
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: rawQueue, Entries: entries }));
   }
   const rawStart = Date.now();
+  const motoCpuStart = cpuSeconds(motoPid);
   let consumed = 0;
   while (consumed < N) {
     const out = await sqs.send(
@@ -148,7 +166,8 @@ async function measureRawRate() {
     );
     consumed += out.Messages?.length ?? 0;
   }
-  return N / ((Date.now() - rawStart) / 1000);
+  const seconds = (Date.now() - rawStart) / 1000;
+  return { rate: N / seconds, moto: motoUse(cpuSeconds(motoPid) - motoCpuStart, seconds) };
 }
 
 console.log(`▶ the worker's own rate: ${N} messages queued while it is stopped, then drained`);
@@ -163,9 +182,14 @@ while ((await queued(resources.uploadsQueueUrl)) < N) {
 // holds these N messages and nothing else (no thumbnails or renditions left over from earlier work).
 console.log(`  ${N} messages queued; starting the worker`);
 const drainStart = Date.now();
+const motoCpuDrainStart = cpuSeconds(motoPid);
 let worker = await startWorker();
+const workerBootSeconds = (Date.now() - drainStart) / 1000;
 const drained = await judged(drainSessions);
-const workerRate = N / ((Math.max(...drained.map((r) => r.at)) - drainStart) / 1000);
+const drainSeconds = (Math.max(...drained.map((r) => r.at)) - drainStart) / 1000;
+const drainMoto = motoUse(cpuSeconds(motoPid) - motoCpuDrainStart, drainSeconds);
+const workerCpu = cpuSeconds(worker.child.pid);
+const workerRate = N / drainSeconds;
 const rssDrain = peakRssMb(worker.child.pid);
 // The rate counts N; the worker's own counter shows whether it handled anything besides them.
 const drainProcessed = (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())
@@ -176,7 +200,7 @@ await worker.stop();
 
 // Right after the drain, with the same processes up but for the worker: the ceiling drifts with
 // the machine's load over a run, so it is taken as close to the drain as it can be.
-const rawRate = await measureRawRate();
+const { rate: rawRate, moto: rawMoto } = await measureRawRate();
 
 console.log(`▶ end to end: first PUT → last READY, worker running`);
 worker = await startWorker();
@@ -200,6 +224,10 @@ const rows = [
   { what: 'end to end (first PUT → last READY)', value: `${pipelineRate.toFixed(1)} images/s` },
   { what: `worker draining ${N} queued messages`, value: `${workerRate.toFixed(1)} images/s` },
   { what: 'messages the worker processed in that time', value: String(drainProcessed) },
+  { what: 'worker boot within it (spawn → /healthz)', value: `${workerBootSeconds.toFixed(1)} s` },
+  { what: 'worker CPU in it (boot included)', value: `${workerCpu.toFixed(1)} s` },
+  { what: 'moto during the drain', value: showMotoUse(drainMoto) },
+  { what: 'moto during the raw loop', value: showMotoUse(rawMoto) },
   { what: `emulator receive+delete of ${N} queued (ceiling)`, value: `${rawRate.toFixed(1)} messages/s` },
   { what: 'worker / ceiling', value: `${((workerRate / rawRate) * 100).toFixed(0)} % (target ≥ 80 %)` },
   { what: 'end to end / ceiling', value: `${((pipelineRate / rawRate) * 100).toFixed(0)} %` },
