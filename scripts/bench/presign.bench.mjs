@@ -75,7 +75,8 @@ const nest = await startServer(
   { PORT: String(nestPort) },
   `http://127.0.0.1:${nestPort}/`,
 );
-const nestRequest = {
+// The upload's body without a token: what the do-nothing references (Nest, then Fastify) are sent.
+const bodyOnlyRequest = {
   method: 'POST',
   path: '/v1/uploads',
   body: uploadRequest.body,
@@ -83,7 +84,7 @@ const nestRequest = {
 };
 await warmThenRun('    Nest POST route, no work (reference)', {
   url: `http://127.0.0.1:${nestPort}`,
-  requests: [nestRequest],
+  requests: [bodyOnlyRequest],
 });
 await nest.stop();
 
@@ -99,11 +100,11 @@ await warmThenRun('(b) Fastify + getSignedUrl', { url: `http://127.0.0.1:${sdkPo
 await run('    bare Fastify GET, returns JSON (reference)', { url: `http://127.0.0.1:${sdkPort}/json` });
 await warmThenRun('    bare Fastify POST, parses the JSON body (reference)', {
   url: `http://127.0.0.1:${sdkPort}`,
-  requests: [{ ...nestRequest, path: '/echo' }],
+  requests: [{ ...bodyOnlyRequest, path: '/echo' }],
 });
 await warmThenRun('    bare Fastify POST, parses the body, makes two signatures (reference)', {
   url: `http://127.0.0.1:${sdkPort}`,
-  requests: [{ ...nestRequest, path: '/two-signatures' }],
+  requests: [{ ...bodyOnlyRequest, path: '/two-signatures' }],
 });
 await sdk.stop();
 
