@@ -67,15 +67,21 @@ export class ObjectIngestService {
       await this.deadLetter(incoming, parsed.reason);
       return { outcome: 'dead-lettered', reason: 'malformed-message' };
     }
-    if (await this.ownerErased(parsed.value.key)) {
+    const { bucket, key } = parsed.value;
+    // Independent of each other, so they overlap: a message's latency is its slowest lookup,
+    // not their sum, and the object store gets the read as soon as the message does.
+    const [erased, subject, read] = await Promise.all([
+      this.ownerErased(key),
+      this.resolve(parsed.value),
+      this.storage.readStart(bucket, key, HEAD_BYTES),
+    ]);
+    if (erased) {
       // The user asked to be forgotten: an object that lands now (an upload finishing during
-      // or after the erasure) is deleted, never stored.
-      await this.storage.delete(parsed.value.bucket, parsed.value.key);
-      this.logger.log({ msg: 'object of an erased user deleted', bucket: parsed.value.bucket });
+      // or after the erasure) is deleted, never stored; what was read of it is dropped.
+      await this.storage.delete(bucket, key);
+      this.logger.log({ msg: 'object of an erased user deleted', bucket });
       return { outcome: 'rejected', reason: 'user-erased' };
     }
-    const subject = await this.resolve(parsed.value);
-    const read = await this.storage.readStart(subject.message.bucket, subject.message.key, HEAD_BYTES);
     const head = read?.head ?? null;
     if (head && head.eTag.toLowerCase() !== subject.message.eTag.toLowerCase() && subject.message.eTag !== '') {
       // The object was overwritten after this event; the newer event will judge the new bytes.
