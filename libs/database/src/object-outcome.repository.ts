@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
+import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 
@@ -45,53 +46,69 @@ export type RecordResult = 'applied' | 'superseded';
 export class ObjectOutcomeRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  record(verdict: ObjectVerdict): Promise<RecordResult> {
-    return withDb(() =>
-      this.prisma.$transaction(async (tx) => {
-        const v = verdict;
-        const contentType = v.accepted ? v.contentType : null;
-        const width = v.accepted ? v.width : null;
-        const height = v.accepted ? v.height : null;
-        const reason = v.accepted ? null : v.reason;
-        const changed = await tx.$executeRaw`
-          INSERT INTO stored_objects
-            (bucket, key, upload_id, role, sequencer, e_tag, bytes, content_type, width, height, accepted, reason, updated_at)
-          VALUES
-            (${v.bucket}, ${v.key}, ${v.uploadId}::uuid, CAST(${v.role} AS "ObjectRole"), ${v.sequencer}, ${v.eTag},
-             ${v.bytes}, ${contentType}, ${width}, ${height}, ${v.accepted}, ${reason}, now())
-          ON CONFLICT (bucket, key) DO UPDATE SET
-            upload_id = EXCLUDED.upload_id, role = EXCLUDED.role, sequencer = EXCLUDED.sequencer,
-            e_tag = EXCLUDED.e_tag, bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type,
-            width = EXCLUDED.width, height = EXCLUDED.height, accepted = EXCLUDED.accepted,
-            reason = EXCLUDED.reason, updated_at = now()
-          WHERE stored_objects.sequencer < EXCLUDED.sequencer`;
-        if (changed === 0) return 'superseded';
-        if (v.role !== 'ORIGINAL' || !v.uploadId) return 'applied';
-
-        if (v.accepted) {
-          await tx.$executeRaw`
-            INSERT INTO images
-              (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer, updated_at)
-            VALUES
-              (${randomUUID()}::uuid, ${v.uploadId}::uuid, ${v.userId}, ${v.bucket}, ${v.key}, ${v.url}, ${v.contentType},
-               ${v.bytes}, ${v.width}, ${v.height}, ${v.eTag}, ${v.sequencer}, now())
-            ON CONFLICT (bucket, key) DO UPDATE SET
-              url = EXCLUDED.url, content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes,
-              width = EXCLUDED.width, height = EXCLUDED.height, e_tag = EXCLUDED.e_tag,
-              sequencer = EXCLUDED.sequencer, updated_at = now()`;
-          await tx.$executeRaw`
-            UPDATE uploads SET status = 'READY', rejection_code = NULL, rejection_detail = NULL, updated_at = now()
-            WHERE id = ${v.uploadId}::uuid`;
-        } else {
-          // A newer object that fails verification replaces a good one: stop serving the old.
-          await tx.$executeRaw`DELETE FROM images WHERE bucket = ${v.bucket} AND key = ${v.key}`;
-          await tx.$executeRaw`
-            UPDATE uploads SET status = 'REJECTED', rejection_code = ${v.reason}, rejection_detail = ${v.detail},
-              updated_at = now()
-            WHERE id = ${v.uploadId}::uuid`;
-        }
-        return 'applied';
-      }),
+  /**
+   * One statement, so one round trip and an implicit transaction: the verdict row decides
+   * (`stored` is empty when the event is not strictly newer) and the image and upload rows
+   * change only when it did.
+   */
+  async record(verdict: ObjectVerdict): Promise<RecordResult> {
+    const v = verdict;
+    const contentType = v.accepted ? v.contentType : null;
+    const width = v.accepted ? v.width : null;
+    const height = v.accepted ? v.height : null;
+    const reason = v.accepted ? null : v.reason;
+    const stored = Prisma.sql`
+      INSERT INTO stored_objects
+        (bucket, key, upload_id, role, sequencer, e_tag, bytes, content_type, width, height, accepted, reason, updated_at)
+      VALUES
+        (${v.bucket}, ${v.key}, ${v.uploadId}::uuid, CAST(${v.role} AS "ObjectRole"), ${v.sequencer}, ${v.eTag},
+         ${v.bytes}, ${contentType}, ${width}, ${height}, ${v.accepted}, ${reason}, now())
+      ON CONFLICT (bucket, key) DO UPDATE SET
+        upload_id = EXCLUDED.upload_id, role = EXCLUDED.role, sequencer = EXCLUDED.sequencer,
+        e_tag = EXCLUDED.e_tag, bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type,
+        width = EXCLUDED.width, height = EXCLUDED.height, accepted = EXCLUDED.accepted,
+        reason = EXCLUDED.reason, updated_at = now()
+      WHERE stored_objects.sequencer < EXCLUDED.sequencer
+      RETURNING 1`;
+    const effects = v.role === 'ORIGINAL' && v.uploadId ? this.uploadEffects(v, v.uploadId) : Prisma.empty;
+    const rows = await withDb(
+      () =>
+        this.prisma.$queryRaw<Array<{ changed: number }>>`
+        WITH stored AS (${stored}) ${effects}
+        SELECT count(*)::int AS changed FROM stored`,
     );
+    return rows[0]?.changed ? 'applied' : 'superseded';
+  }
+
+  /** What an original's verdict does to its image and upload rows, as CTEs gated on `stored`. */
+  private uploadEffects(v: ObjectVerdict, uploadId: string): Prisma.Sql {
+    if (v.accepted) {
+      return Prisma.sql`,
+        image AS (
+          INSERT INTO images
+            (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer, updated_at)
+          SELECT ${randomUUID()}::uuid, ${uploadId}::uuid, ${v.userId}, ${v.bucket}, ${v.key}, ${v.url},
+            ${v.contentType}, ${v.bytes}, ${v.width}, ${v.height}, ${v.eTag}, ${v.sequencer}, now()
+          WHERE EXISTS (SELECT 1 FROM stored)
+          ON CONFLICT (bucket, key) DO UPDATE SET
+            url = EXCLUDED.url, content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes,
+            width = EXCLUDED.width, height = EXCLUDED.height, e_tag = EXCLUDED.e_tag,
+            sequencer = EXCLUDED.sequencer, updated_at = now()
+        ),
+        upload AS (
+          UPDATE uploads SET status = 'READY', rejection_code = NULL, rejection_detail = NULL, updated_at = now()
+          WHERE id = ${uploadId}::uuid AND EXISTS (SELECT 1 FROM stored)
+        )`;
+    }
+    // A newer object that fails verification replaces a good one: stop serving the old.
+    return Prisma.sql`,
+      image AS (
+        DELETE FROM images WHERE bucket = ${v.bucket} AND key = ${v.key} AND EXISTS (SELECT 1 FROM stored)
+      ),
+      upload AS (
+        UPDATE uploads SET status = 'REJECTED', rejection_code = ${v.reason}, rejection_detail = ${v.detail},
+          updated_at = now()
+        WHERE id = ${uploadId}::uuid AND EXISTS (SELECT 1 FROM stored)
+      )`;
   }
 }
