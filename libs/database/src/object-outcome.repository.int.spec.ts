@@ -69,4 +69,12 @@ describe('ObjectOutcomeRepository against PostgreSQL', () => {
     expect(await uploads.findById(upload.id)).toMatchObject({ status: 'REJECTED', rejectionCode: 'not-an-image' });
     expect(await prisma.image.count({ where: { uploadId: upload.id } })).toBe(0);
   });
+
+  it('answers upload-gone, storing nothing, when the upload was deleted after it was looked up', async () => {
+    const upload = await newUpload();
+    await prisma.upload.delete({ where: { id: upload.id } });
+    expect(await outcomes.record(accepted(upload, '03'))).toBe('upload-gone');
+    expect(await prisma.storedObject.count({ where: { key: upload.key } })).toBe(0);
+    expect(await prisma.image.count({ where: { uploadId: upload.id } })).toBe(0);
+  });
 });

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
 import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { withDb } from './prisma-error';
+import { fromPrismaError, isForeignKeyViolation } from './prisma-error';
 
 export interface ObjectVerdictBase {
   bucket: string;
@@ -34,8 +34,10 @@ export interface RejectedObject extends ObjectVerdictBase {
 export type ObjectVerdict = AcceptedObject | RejectedObject;
 
 /** `applied`: this event is the newest for its object and its outcome is now stored.
- *  `superseded`: the same or a newer event was already stored, so nothing changed. */
-export type RecordResult = 'applied' | 'superseded';
+ *  `superseded`: the same or a newer event was already stored, so nothing changed.
+ *  `upload-gone`: the verdict names an upload deleted since it was looked up (its owner
+ *  deleted the image meanwhile); nothing was stored. */
+export type RecordResult = 'applied' | 'superseded' | 'upload-gone';
 
 /**
  * Stores what the worker decided about an S3 object. Idempotency is keyed on the object
@@ -71,13 +73,16 @@ export class ObjectOutcomeRepository {
       WHERE stored_objects.sequencer < EXCLUDED.sequencer
       RETURNING 1`;
     const effects = v.role === 'ORIGINAL' && v.uploadId ? this.uploadEffects(v, v.uploadId) : Prisma.empty;
-    const rows = await withDb(
-      () =>
-        this.prisma.$queryRaw<Array<{ changed: number }>>`
+    try {
+      const rows = await this.prisma.$queryRaw<Array<{ changed: number }>>`
         WITH stored AS (${stored}) ${effects}
-        SELECT count(*)::int AS changed FROM stored`,
-    );
-    return rows[0]?.changed ? 'applied' : 'superseded';
+        SELECT count(*)::int AS changed FROM stored`;
+      return rows[0]?.changed ? 'applied' : 'superseded';
+    } catch (error) {
+      // Not transient: a retry would find the same upload missing, so the caller judges again now.
+      if (isForeignKeyViolation(error)) return 'upload-gone';
+      throw fromPrismaError(error);
+    }
   }
 
   /** What an original's verdict does to its image and upload rows, as CTEs gated on `stored`. */

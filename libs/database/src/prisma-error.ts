@@ -18,6 +18,17 @@ export function fromPrismaError(error: unknown): AppError {
   return errors.dependencyUnavailable('PostgreSQL', error);
 }
 
+/**
+ * A row this write refers to is gone (another transaction deleted it first). Typed queries
+ * report it as P2003; raw ones as P2010 carrying the driver adapter's classification.
+ */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2003') return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
+  return error.code === 'P2010' && cause?.kind === 'ForeignKeyConstraintViolation';
+}
+
 /** Runs a repository operation and wraps whatever Prisma throws. */
 export async function withDb<T>(operation: () => Promise<T>): Promise<T> {
   try {

@@ -89,8 +89,18 @@ export class ObjectIngestService {
       return { outcome: 'superseded' };
     }
     const inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
-    const verdict = this.verdict(subject, head, inspection);
-    const result = await this.outcomes.record(verdict);
+    let verdict = this.verdict(subject, head, inspection);
+    let result = await this.outcomes.record(verdict);
+    if (result === 'upload-gone') {
+      // The upload was deleted (its owner removed the image) after it was looked up: the object
+      // now belongs to no session, so it is judged and disposed of as such now, not on a retry.
+      verdict = this.verdict(
+        { ...subject, upload: null, declaredType: null, declaredSize: null },
+        head,
+        unknownUpload(),
+      );
+      result = await this.outcomes.record(verdict);
+    }
     if (!verdict.accepted && head) await this.dispose(subject.message);
     this.logger.log({
       msg: 'object judged',
@@ -99,7 +109,7 @@ export class ObjectIngestService {
       reason: verdict.accepted ? undefined : verdict.reason,
       result,
     });
-    if (result === 'superseded') return { outcome: 'superseded' };
+    if (result !== 'applied') return { outcome: 'superseded' };
     return verdict.accepted ? { outcome: 'accepted' } : { outcome: 'rejected', reason: verdict.reason };
   }
 
@@ -127,9 +137,7 @@ export class ObjectIngestService {
   }
 
   private async inspect(subject: Subject, head: ObjectHead, start: Buffer): Promise<Inspection> {
-    if (!subject.upload || !subject.declaredType) {
-      return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
-    }
+    if (!subject.upload || !subject.declaredType) return unknownUpload();
     if (head.size === 0) return { ok: false, reason: RejectionReason.Empty, detail: 'The object is empty.' };
     if (subject.declaredSize !== null && head.size !== subject.declaredSize) {
       return {
@@ -196,6 +204,10 @@ export class ObjectIngestService {
       sourceMessageId: incoming.messageId,
     });
   }
+}
+
+function unknownUpload(): Inspection {
+  return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
 }
 
 function missing(): Inspection {
