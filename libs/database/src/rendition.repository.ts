@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
-import { withDb } from './prisma-error';
+import { fromPrismaError, isForeignKeyViolation, withDb } from './prisma-error';
 
 export interface RenditionWork {
   uploadId: string;
@@ -58,16 +58,23 @@ export class RenditionRepository {
     return rows.map(({ have, ...work }) => ({ ...work, missing: names.filter((n) => !(have ?? []).includes(n)) }));
   }
 
-  /** Idempotent: a re-render after a lost claim overwrites the same key and row. */
-  async save(record: RenditionRecord): Promise<void> {
+  /**
+   * Idempotent: a re-render after a lost claim overwrites the same key and row. `upload-gone`:
+   * the upload was deleted (its owner removed the image) while this was rendered; nothing saved.
+   */
+  async save(record: RenditionRecord): Promise<'saved' | 'upload-gone'> {
     const { uploadId, name, ...rest } = record;
-    await withDb(() =>
-      this.prisma.rendition.upsert({
+    try {
+      await this.prisma.rendition.upsert({
         where: { uploadId_name: { uploadId, name } },
         create: record,
         update: rest,
-      }),
-    );
+      });
+      return 'saved';
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return 'upload-gone';
+      throw fromPrismaError(error);
+    }
   }
 
   async listForUpload(uploadId: string): Promise<RenditionRecord[]> {

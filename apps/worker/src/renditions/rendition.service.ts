@@ -50,7 +50,7 @@ export class RenditionService {
       const key = renditionKey(work.userId, work.uploadId, name, 'webp');
       // Object first, row second: the API only links renditions whose bytes exist.
       await this.storage.put(bucket, key, image.body, image.contentType);
-      await this.renditions.save({
+      const saved = await this.renditions.save({
         uploadId: work.uploadId,
         name,
         bucket,
@@ -60,6 +60,13 @@ export class RenditionService {
         width: image.width,
         height: image.height,
       });
+      if (saved === 'upload-gone') {
+        // The image was deleted while it was rendered: the API deleted the objects it knew of,
+        // and this one it could not, so it goes now rather than stay behind unlisted.
+        await this.storage.delete(bucket, key);
+        this.logger.log({ msg: 'rendition dropped: image deleted meanwhile', uploadId: work.uploadId });
+        return false;
+      }
     }
     return true;
   }

@@ -1,0 +1,101 @@
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { loadWorkerConfig } from '@lib/config';
+import { RENDITIONS_PREFIX } from '@lib/contracts';
+import {
+  ObjectOutcomeRepository,
+  PrismaService,
+  RenditionRecord,
+  RenditionRepository,
+  UploadRepository,
+} from '@lib/database';
+import { ObjectStorageRepository } from '@lib/storage';
+import { makeJpeg } from '@lib/testing';
+import { newUploadRow, testPrisma } from '../../../../test/support/database';
+import { startTestStack, TestStack } from '../../../../test/support/test-stack';
+import { RenditionService } from './rendition.service';
+
+/** The real repository, but the image's owner deletes its upload just before the first rendition is saved. */
+class DeletedMeanwhile extends RenditionRepository {
+  private raced = false;
+
+  constructor(private readonly db: PrismaService) {
+    super(db);
+  }
+
+  override async save(record: RenditionRecord): Promise<'saved' | 'upload-gone'> {
+    if (!this.raced) {
+      this.raced = true;
+      await this.db.upload.delete({ where: { id: record.uploadId } });
+    }
+    return super.save(record);
+  }
+}
+
+describe('RenditionService against PostgreSQL and the S3 emulator', () => {
+  let stack: TestStack;
+  let prisma: PrismaService;
+
+  beforeAll(async () => {
+    // Its own database: rendering claims any READY upload it finds (other files' too).
+    stack = await startTestStack({ api: false, worker: false, forwarder: false, ownDatabase: true });
+    prisma = testPrisma(stack.env.DATABASE_URL);
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await stack.stop();
+  });
+
+  const service = (renditions: RenditionRepository) =>
+    new RenditionService(loadWorkerConfig(stack.env), renditions, new ObjectStorageRepository(stack.s3));
+
+  /** A READY image whose original is really in the bucket. */
+  async function readyImage(): Promise<{ uploadId: string; userId: string }> {
+    const jpeg = await makeJpeg(1600, 1200);
+    const row = { ...newUploadRow('render-erin'), size: jpeg.length };
+    await new UploadRepository(prisma).create(row);
+    const bucket = stack.resources.originalsBucket;
+    await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg }));
+    const applied = await new ObjectOutcomeRepository(prisma).record({
+      accepted: true,
+      bucket,
+      key: row.originalKey,
+      role: 'ORIGINAL',
+      uploadId: row.id,
+      userId: row.userId,
+      sequencer: '0A',
+      eTag: 'e',
+      bytes: jpeg.length,
+      contentType: 'image/jpeg',
+      width: 1600,
+      height: 1200,
+      url: `http://s3/${row.originalKey}`,
+    });
+    expect(applied).toBe('applied');
+    return { uploadId: row.id, userId: row.userId };
+  }
+
+  async function renditionObjects(userId: string, uploadId: string): Promise<string[]> {
+    const out = await stack.s3.send(
+      new ListObjectsV2Command({
+        Bucket: stack.resources.thumbnailsBucket,
+        Prefix: `${RENDITIONS_PREFIX}${userId}/${uploadId}/`,
+      }),
+    );
+    return (out.Contents ?? []).map((o) => o.Key!);
+  }
+
+  it('makes every preset of a READY image, objects and rows', async () => {
+    const { uploadId, userId } = await readyImage();
+    expect(await service(new RenditionRepository(prisma)).makeMissing()).toBe(1);
+    const rows = await prisma.rendition.findMany({ where: { uploadId } });
+    expect(rows.length).toBeGreaterThan(0);
+    expect((await renditionObjects(userId, uploadId)).sort()).toEqual(rows.map((r) => r.key).sort());
+  });
+
+  it('leaves no rendition object behind when the image is deleted while it renders', async () => {
+    const { uploadId, userId } = await readyImage();
+    expect(await service(new DeletedMeanwhile(prisma)).makeMissing()).toBe(0);
+    expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
+    expect(await renditionObjects(userId, uploadId)).toEqual([]);
+  });
+});
