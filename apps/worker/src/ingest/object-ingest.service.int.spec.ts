@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadWorkerConfig } from '@lib/config';
 import { RejectionReason, UploadEventMessage } from '@lib/contracts';
@@ -38,6 +39,7 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
   let storage: ObjectStorageRepository;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false);
     stack = await startTestStack({ api: false, worker: false, forwarder: false });
     prisma = testPrisma();
     storage = new ObjectStorageRepository(stack.s3);

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadWorkerConfig } from '@lib/config';
 import { RENDITIONS_PREFIX } from '@lib/contracts';
@@ -36,6 +37,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   let prisma: PrismaService;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false);
     // Its own database: rendering claims any READY upload it finds (other files' too).
     stack = await startTestStack({ api: false, worker: false, forwarder: false, ownDatabase: true });
     prisma = testPrisma(stack.env.DATABASE_URL);
