@@ -83,3 +83,27 @@ export function newUploadRow(userId: string, id: string = randomUUID()): NewUplo
     expiresAt: new Date(Date.now() + 60_000),
   };
 }
+
+/**
+ * Wraps one method of a real repository so that its first call with an upload id deletes that
+ * upload first: the owner removing the image while the worker is still on it, made certain.
+ */
+export function deletingUploadFirst<R, K extends keyof R>(
+  prisma: PrismaService,
+  repository: R,
+  method: K,
+  uploadIdOf: (...args: Parameters<Extract<R[K], (...a: never[]) => unknown>>) => string | null,
+): R {
+  const original = (repository[method] as (...a: unknown[]) => unknown).bind(repository);
+  let raced = false;
+  const wrapped = async (...args: Parameters<typeof uploadIdOf>): Promise<unknown> => {
+    const uploadId = uploadIdOf(...args);
+    if (!raced && uploadId) {
+      raced = true;
+      await prisma.upload.delete({ where: { id: uploadId } });
+    }
+    return original(...args);
+  };
+  Object.assign(repository as object, { [method]: wrapped });
+  return repository;
+}

@@ -2,36 +2,12 @@ import { Logger } from '@nestjs/common';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadWorkerConfig } from '@lib/config';
 import { RejectionReason, UploadEventMessage } from '@lib/contracts';
-import {
-  ErasureRepository,
-  ObjectOutcomeRepository,
-  ObjectVerdict,
-  PrismaService,
-  RecordResult,
-  UploadRepository,
-} from '@lib/database';
+import { ErasureRepository, ObjectOutcomeRepository, PrismaService, UploadRepository } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
-import { newUploadRow, testPrisma } from '../../../../test/support/database';
+import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
 import { ObjectIngestService } from './object-ingest.service';
-
-/** The real repository, but the upload's owner deletes it just before the first verdict is stored. */
-class DeletedMeanwhile extends ObjectOutcomeRepository {
-  private raced = false;
-
-  constructor(private readonly db: PrismaService) {
-    super(db);
-  }
-
-  override async record(verdict: ObjectVerdict): Promise<RecordResult> {
-    if (!this.raced && verdict.uploadId) {
-      this.raced = true;
-      await this.db.upload.delete({ where: { id: verdict.uploadId } });
-    }
-    return super.record(verdict);
-  }
-}
 
 describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
   let stack: TestStack;
@@ -96,7 +72,12 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
 
   it('judges an object whose upload was deleted mid-judgement as unknown and deletes it, without a retry', async () => {
     const { uploadId, message } = await uploaded();
-    await expect(ingest(service(new DeletedMeanwhile(prisma)), message)).resolves.toEqual({
+    await expect(
+      ingest(
+        service(deletingUploadFirst(prisma, new ObjectOutcomeRepository(prisma), 'record', (v) => v.uploadId)),
+        message,
+      ),
+    ).resolves.toEqual({
       outcome: 'rejected',
       reason: RejectionReason.UnknownUpload,
     });

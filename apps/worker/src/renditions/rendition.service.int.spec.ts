@@ -2,35 +2,12 @@ import { Logger } from '@nestjs/common';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadWorkerConfig } from '@lib/config';
 import { RENDITIONS_PREFIX } from '@lib/contracts';
-import {
-  ObjectOutcomeRepository,
-  PrismaService,
-  RenditionRecord,
-  RenditionRepository,
-  UploadRepository,
-} from '@lib/database';
+import { ObjectOutcomeRepository, PrismaService, RenditionRepository, UploadRepository } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
-import { newUploadRow, testPrisma } from '../../../../test/support/database';
+import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
 import { RenditionService } from './rendition.service';
-
-/** The real repository, but the image's owner deletes its upload just before the first rendition is saved. */
-class DeletedMeanwhile extends RenditionRepository {
-  private raced = false;
-
-  constructor(private readonly db: PrismaService) {
-    super(db);
-  }
-
-  override async save(record: RenditionRecord): Promise<'saved' | 'upload-gone'> {
-    if (!this.raced) {
-      this.raced = true;
-      await this.db.upload.delete({ where: { id: record.uploadId } });
-    }
-    return super.save(record);
-  }
-}
 
 describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   let stack: TestStack;
@@ -96,7 +73,11 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
 
   it('leaves no rendition object behind when the image is deleted while it renders', async () => {
     const { uploadId, userId } = await readyImage();
-    expect(await service(new DeletedMeanwhile(prisma)).makeMissing()).toBe(0);
+    expect(
+      await service(
+        deletingUploadFirst(prisma, new RenditionRepository(prisma), 'save', (r) => r.uploadId),
+      ).makeMissing(),
+    ).toBe(0);
     expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
     expect(await renditionObjects(userId, uploadId)).toEqual([]);
   });
