@@ -468,7 +468,9 @@ describe('least privilege', () => {
   });
 
   it('gives each task role exactly what its app calls', () => {
-    expect([...new Set(actionsOf('ApiServiceTaskTaskRole'))]).toEqual([
+    // The same verbs for different reasons (the API's SQS calls are readiness and the DLQ
+    // redrive; the worker consumes and dead-letters); the resources they reach differ, below.
+    const calls = [
       's3:DeleteObject',
       's3:GetObject',
       's3:ListBucket',
@@ -478,18 +480,9 @@ describe('least privilege', () => {
       'sqs:GetQueueAttributes',
       'sqs:ReceiveMessage',
       'sqs:SendMessage',
-    ]);
-    expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual([
-      's3:DeleteObject',
-      's3:GetObject',
-      's3:ListBucket',
-      's3:PutObject',
-      'sqs:ChangeMessageVisibility',
-      'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:ReceiveMessage',
-      'sqs:SendMessage',
-    ]);
+    ];
+    expect([...new Set(actionsOf('ApiServiceTaskTaskRole'))]).toEqual(calls);
+    expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual(calls);
   });
 
   it('lets the worker write only thumbnails, renditions and quarantined copies', () => {
