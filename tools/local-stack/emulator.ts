@@ -9,12 +9,15 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
 }
 
-export const MOTO_BIN = join(__dirname, '..', '..', '..', '.venv', 'bin', 'moto_server');
+const VENV_PYTHON = join('.venv', 'bin', 'python3');
+/** moto's server with ReceiveMessage made atomic per queue (see the file for why). */
+const MOTO_LAUNCHER = join('tools', 'emulator', 'moto-server.py');
 
-function motoBinary(): string {
+function motoCommand(): [string, string] {
   // Compiled (dist/tools/local-stack) and source (tools/local-stack) both sit under the root.
-  for (const candidate of [MOTO_BIN, join(__dirname, '..', '..', '.venv', 'bin', 'moto_server')]) {
-    if (existsSync(candidate)) return candidate;
+  for (const root of [join(__dirname, '..', '..', '..'), join(__dirname, '..', '..')]) {
+    const python = join(root, VENV_PYTHON);
+    if (existsSync(python) && existsSync(join(root, MOTO_LAUNCHER))) return [python, join(root, MOTO_LAUNCHER)];
   }
   throw new Error('moto is not installed: run `npm run setup` (it creates .venv with a pinned moto[server]).');
 }
@@ -62,7 +65,8 @@ export async function startEmulator(options: {
 }): Promise<EmulatorHandle> {
   const endpoint = `http://${options.host}:${options.port}`;
   if (await isListening(endpoint)) return { endpoint, stop: async () => undefined };
-  const child = spawn(motoBinary(), ['-H', options.host, '-p', String(options.port)], {
+  const [python, launcher] = motoCommand();
+  const child = spawn(python, [launcher, '-H', options.host, '-p', String(options.port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
