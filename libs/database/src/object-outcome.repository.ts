@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
 import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { fromPrismaError, isForeignKeyViolation } from './prisma-error';
+import { withDbOrUploadGone } from './prisma-error';
 
 export interface ObjectVerdictBase {
   bucket: string;
@@ -73,16 +73,14 @@ export class ObjectOutcomeRepository {
       WHERE stored_objects.sequencer < EXCLUDED.sequencer
       RETURNING 1`;
     const effects = v.role === 'ORIGINAL' && v.uploadId ? this.uploadEffects(v, v.uploadId) : Prisma.empty;
-    try {
-      const rows = await this.prisma.$queryRaw<Array<{ changed: number }>>`
+    const rows = await withDbOrUploadGone(
+      () =>
+        this.prisma.$queryRaw<Array<{ changed: number }>>`
         WITH stored AS (${stored}) ${effects}
-        SELECT count(*)::int AS changed FROM stored`;
-      return rows[0]?.changed ? 'applied' : 'superseded';
-    } catch (error) {
-      // Not transient: a retry would find the same upload missing, so the caller judges again now.
-      if (isForeignKeyViolation(error)) return 'upload-gone';
-      throw fromPrismaError(error);
-    }
+        SELECT count(*)::int AS changed FROM stored`,
+    );
+    if (rows === 'upload-gone') return rows;
+    return rows[0]?.changed ? 'applied' : 'superseded';
   }
 
   /** What an original's verdict does to its image and upload rows, as CTEs gated on `stored`. */

@@ -22,7 +22,7 @@ export function fromPrismaError(error: unknown): AppError {
  * A row this write refers to is gone (another transaction deleted it first). Typed queries
  * report it as P2003; raw ones as P2010 carrying the driver adapter's classification.
  */
-export function isForeignKeyViolation(error: unknown): boolean {
+function isForeignKeyViolation(error: unknown): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (error.code === 'P2003') return true;
   const cause = (error.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
@@ -34,6 +34,19 @@ export async function withDb<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
+    throw fromPrismaError(error);
+  }
+}
+
+/**
+ * `withDb` for a write naming an upload that its owner may delete meanwhile: the foreign-key
+ * violation is an answer, not a fault (a retry would find the upload just as gone).
+ */
+export async function withDbOrUploadGone<T>(operation: () => Promise<T>): Promise<T | 'upload-gone'> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (isForeignKeyViolation(error)) return 'upload-gone';
     throw fromPrismaError(error);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
-import { fromPrismaError, isForeignKeyViolation, withDb } from './prisma-error';
+import { withDb, withDbOrUploadGone } from './prisma-error';
 
 export interface RenditionWork {
   uploadId: string;
@@ -64,17 +64,14 @@ export class RenditionRepository {
    */
   async save(record: RenditionRecord): Promise<'saved' | 'upload-gone'> {
     const { uploadId, name, ...rest } = record;
-    try {
-      await this.prisma.rendition.upsert({
+    const saved = await withDbOrUploadGone(() =>
+      this.prisma.rendition.upsert({
         where: { uploadId_name: { uploadId, name } },
         create: record,
         update: rest,
-      });
-      return 'saved';
-    } catch (error) {
-      if (isForeignKeyViolation(error)) return 'upload-gone';
-      throw fromPrismaError(error);
-    }
+      }),
+    );
+    return saved === 'upload-gone' ? saved : 'saved';
   }
 
   async listForUpload(uploadId: string): Promise<RenditionRecord[]> {
