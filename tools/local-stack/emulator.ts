@@ -16,8 +16,8 @@ const MOTO_LAUNCHER = join('tools', 'emulator', 'moto-server.py');
 function motoCommand(): [string, string] {
   // Compiled (dist/tools/local-stack) and source (tools/local-stack) both sit under the root.
   for (const root of [join(__dirname, '..', '..', '..'), join(__dirname, '..', '..')]) {
-    const python = join(root, VENV_PYTHON);
-    if (existsSync(python) && existsSync(join(root, MOTO_LAUNCHER))) return [python, join(root, MOTO_LAUNCHER)];
+    const [python, launcher] = [join(root, VENV_PYTHON), join(root, MOTO_LAUNCHER)];
+    if (existsSync(python) && existsSync(launcher)) return [python, launcher];
   }
   throw new Error('moto is not installed: run `npm run setup` (it creates .venv with a pinned moto[server]).');
 }
