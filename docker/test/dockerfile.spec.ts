@@ -23,21 +23,21 @@ const compiledEntry = (project: string) =>
   `dist/${nestProjects[project]!.sourceRoot}/${nestProjects[project]!.entryFile}.js`;
 
 describe('docker/Dockerfile', () => {
-  it('builds on a pinned Node 20 image', () => {
-    expect(dockerfile.args.NODE_IMAGE).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+  it('builds on a pinned Node 24 image', () => {
+    expect(dockerfile.args.NODE_IMAGE).toMatch(/^node:24\.\d+\.\d+-bookworm-slim$/);
     expect(dockerfile.stages[0]!.from).toBe('${NODE_IMAGE}');
   });
 
   it('installs from the lockfile, generates the Prisma client, and builds the apps and the Lambda bundle', () => {
     const build = runs('build').join(' && ');
-    expect(build).toMatch(/npm install --ignore-scripts\b/);
+    expect(build).toMatch(/npm ci --ignore-scripts\b/);
     const order = ['npx prisma generate', 'npm run build ', 'npm run build:lambda'].map((step) => build.indexOf(step));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it('gives the final images production dependencies only', () => {
-    expect(runs('prod-deps').join(' ')).toMatch(/npm install --omit=dev/);
+    expect(runs('prod-deps').join(' ')).toMatch(/npm ci --omit=dev\b/);
     const nodeModules = dockerfile.stages
       .flatMap((current) => current.instructions)
       .filter((instruction) => instruction.op === 'COPY' && instruction.args.includes('node_modules'));
