@@ -208,9 +208,9 @@ describe('database', () => {
 });
 
 describe('compute', () => {
-  it('runs the API behind the ALB, health-checked on /readyz, with HTTPS and a rolling deployment that rolls back', () => {
+  it('runs the API behind the ALB, health-checked on the shallow /healthz, with HTTPS and a rolling deployment that rolls back', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/readyz',
+      HealthCheckPath: '/healthz',
       TargetType: 'ip',
       Port: 3000,
     });
