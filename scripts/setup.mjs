@@ -120,6 +120,25 @@ async function main() {
     }),
   );
 
+  // Its own step and its own folder: whatever the emulator's lock pins, cfn-lint's dependencies
+  // come from infra/requirements.lock (hash-checked) and cannot change the emulator's.
+  await step('cfn-lint (pinned, in .venv/cfn-lint)', () =>
+    unlessUnchanged('.venv/cfn-lint/.setup-fingerprint', ['infra/requirements.lock', '.venv/pyvenv.cfg'], () => {
+      rmSync('.venv/cfn-lint', { recursive: true, force: true });
+      sh('.venv/bin/pip', [
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--require-hashes',
+        '--no-deps',
+        '--target',
+        '.venv/cfn-lint',
+        '-r',
+        'infra/requirements.lock',
+      ]);
+    }),
+  );
+
   await step('Chromium (browser tests)', () => {
     const configured = process.env.CHROMIUM_PATH;
     if (configured) {
