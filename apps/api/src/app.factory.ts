@@ -2,13 +2,14 @@ import helmet from '@fastify/helmet';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { ApiConfig } from '@lib/config';
 import { nestLogLevels } from '@lib/observability';
 import { AppModule } from './app.module';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { loggerOptions, registerHttpObservability } from './observability/http-observability';
+import { createOpenApiDocument } from './openapi/openapi.document';
 import { registerWebClient } from './web/web-client';
 
 /** Builds the configured app without listening, so tests drive the same wiring as prod. */
@@ -38,15 +39,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     maxAge: 600,
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Image upload platform')
-      .setDescription('Presigned S3 uploads, verified by a worker. Errors are application/problem+json.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = createOpenApiDocument(app, config.publicBaseUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   app.enableShutdownHooks();
   await registerWebClient(app, config);
