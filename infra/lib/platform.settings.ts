@@ -63,6 +63,9 @@ export const settingsSchema = z.object({
   alarmEmail: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   logRetentionDays: int(1, 3653, 30),
+  /** Share of the API's fast successful requests that get a log line (health checks included). */
+  logSuccessSampleRate: z.coerce.number().min(0).max(1).default(0.1),
+  logSlowRequestMs: int(0, 600_000, 1000),
 
   natGateways: int(1, 2, 2),
 
