@@ -104,36 +104,43 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('structured logs of the built API process', () => {
-  let stack: TestStack;
-  let api: ChildProcess;
-  let output = '';
-  let base = '';
-
+/** The built API as its own process (what `npm start` and the images run), its output kept. */
+function builtApiProcess(env: NodeJS.ProcessEnv) {
+  const state = {
+    stack: undefined as TestStack | undefined,
+    api: undefined as ChildProcess | undefined,
+    output: '',
+    base: '',
+  };
   beforeAll(async () => {
-    stack = await startTestStack({ api: false, worker: false, forwarder: false });
+    state.stack = await startTestStack({ api: false, worker: false, forwarder: false });
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js')], {
-      env: { ...stack.env, PORT: String(port), LOG_LEVEL: 'info' },
+    state.base = `http://127.0.0.1:${port}`;
+    state.api = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js')], {
+      env: { ...state.stack.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    api.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    api.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, { what: 'the API process' });
+    state.api.stdout!.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+    state.api.stderr!.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+    await waitFor(async () => (await fetch(`${state.base}/healthz`)).ok, { what: 'the API process' });
   });
   afterAll(async () => {
-    api.kill('SIGTERM');
-    await stack.stop();
+    state.api?.kill('SIGTERM');
+    await state.stack?.stop();
   });
+  return state;
+}
+
+describe('structured logs of the built API process', () => {
+  const api = builtApiProcess({});
 
   it('logs JSON lines of one shape with request ids, and never tokens or presigned URLs', async () => {
-    const client = new ApiClient(base, await devToken(base, 'logs-mona'));
+    const client = new ApiClient(api.base, await devToken(api.base, 'logs-mona'));
     const session = await client.createUpload({ filename: 'a.jpg', contentType: 'image/jpeg', size: 10 });
     await client.request('GET', `/v1/images?cursor=c2VjcmV0LWN1cnNvcg&limit=5`);
     // An application line written while serving a request (the admin's audit line of a redrive).
-    const admin = new ApiClient(base, await devToken(base, 'logs-admin', ['admin']));
-    const redrive = await fetch(`${base}/v1/admin/dlq/redrive`, {
+    const admin = new ApiClient(api.base, await devToken(api.base, 'logs-admin', ['admin']));
+    const redrive = await fetch(`${api.base}/v1/admin/dlq/redrive`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${admin.token}`,
@@ -144,7 +151,7 @@ describe('structured logs of the built API process', () => {
     });
     expect(redrive.headers.get('x-request-id')).toBe('redrive-42');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = output.split('\n').filter((line) => line.trim().length > 0);
+    const lines = api.output.split('\n').filter((line) => line.trim().length > 0);
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     // Startup (Nest), request and application lines alike: one shape.
     for (const entry of entries) {
@@ -162,42 +169,22 @@ describe('structured logs of the built API process', () => {
     expect(entries.find((entry) => (entry.req as { path?: string })?.path === '/v1/admin/dlq/redrive')).toMatchObject({
       requestId: 'redrive-42',
     });
-    expect(output).not.toContain(client.token);
-    expect(output).not.toContain('X-Amz-Signature');
-    expect(output).not.toContain(new URL(session.original.url).search);
-    expect(output).not.toContain('c2VjcmV0LWN1cnNvcg');
+    expect(api.output).not.toContain(client.token);
+    expect(api.output).not.toContain('X-Amz-Signature');
+    expect(api.output).not.toContain(new URL(session.original.url).search);
+    expect(api.output).not.toContain('c2VjcmV0LWN1cnNvcg');
   });
 });
 
 describe('sampled request lines of the built API process', () => {
-  let stack: TestStack;
-  let api: ChildProcess;
-  let output = '';
-  let base = '';
-
-  beforeAll(async () => {
-    stack = await startTestStack({ api: false, worker: false, forwarder: false });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js')], {
-      env: { ...stack.env, PORT: String(port), LOG_LEVEL: 'info', LOG_SUCCESS_SAMPLE_RATE: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    api.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    api.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, { what: 'the API process' });
-  });
-  afterAll(async () => {
-    api.kill('SIGTERM');
-    await stack.stop();
-  });
+  const api = builtApiProcess({ LOG_SUCCESS_SAMPLE_RATE: '0' });
 
   it('with a sample rate of 0 logs no successful request, but every failed one', async () => {
     for (let i = 0; i < 5; i++)
-      expect((await fetch(`${base}/healthz`, { headers: { 'x-request-id': `ok-${i}` } })).status).toBe(200);
-    expect((await fetch(`${base}/v1/images`, { headers: { 'x-request-id': 'no-token' } })).status).toBe(401);
-    await waitFor(async () => output.includes('"no-token"'), { what: 'the 401 request line' });
-    const entries = output
+      expect((await fetch(`${api.base}/healthz`, { headers: { 'x-request-id': `ok-${i}` } })).status).toBe(200);
+    expect((await fetch(`${api.base}/v1/images`, { headers: { 'x-request-id': 'no-token' } })).status).toBe(401);
+    await waitFor(async () => api.output.includes('"no-token"'), { what: 'the 401 request line' });
+    const entries = api.output
       .split('\n')
       .filter((line) => line.trim().length > 0)
       .map((line) => JSON.parse(line) as { requestId?: string; level: string; res?: { statusCode: number } });
