@@ -17,7 +17,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': swc,
-    // ESM-only dependencies that Nest loads with require() (jest on Node 20 cannot require ESM).
+    // ESM-only dependencies that Nest loads with require() (jest's module system cannot require ESM).
     '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],

@@ -1,5 +1,6 @@
-// Bundles the S3-event forwarder into one file for Lambda (Node.js 20). The AWS SDK is
+// Bundles the S3-event forwarder into one file for Lambda (Node.js 24). The AWS SDK is
 // bundled too: pinning our own version beats depending on the runtime's copy.
+import './use-node24.mjs';
 import { build } from 'esbuild';
 
 const started = Date.now();
@@ -8,7 +9,7 @@ await build({
   outfile: 'dist/lambda/s3-event-forwarder/index.js',
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'cjs',
   minify: true,
   sourcemap: true,

@@ -1,5 +1,6 @@
 // Bundles the web client (plain TypeScript, no framework) into dist/web/ for the API to serve
 // in local mode. The folder is rebuilt from scratch: the API serves every file it finds there.
+import './use-node24.mjs';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 

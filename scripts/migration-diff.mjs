@@ -1,6 +1,7 @@
 // `npm run db:migration -- <name>`: writes prisma/migrations/<timestamp>_<name>/migration.sql
 // with the SQL from the committed schema (HEAD) to the working one. `prisma migrate dev`
 // does not work with the offline JS engine, and --from-migrations needs an empty database.
+import './use-node24.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,16 @@
 // and how long it took; a step that has nothing to do says so.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  isCurrent,
+  LOCAL_NODE,
+  LOCAL_NODE_BIN,
+  LOCAL_NODE_DIR,
+  reexecUnderLocalNode,
+  withBinFirst,
+} from './node-runtime.mjs';
 
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/image_uploads';
 const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
@@ -49,12 +58,52 @@ async function postgresReachable() {
   }
 }
 
+/**
+ * Node 24 from the npm registry's platform package (the binary is in its tarball; no install
+ * script), checked against the integrity pinned in node-runtime.mjs, unpacked into .tools/node.
+ */
+function installLocalNode() {
+  const installed = spawnSync(LOCAL_NODE_BIN, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+  if (installed === `v${LOCAL_NODE.version}`) return `${installed} in .tools/node`;
+  const platform = `${process.platform}-${process.arch}`;
+  const pinned = LOCAL_NODE.integrity[platform];
+  if (!pinned) {
+    throw new Error(
+      `this is Node ${process.version} and no Node 24 package is pinned for ${platform}: ` +
+        'install Node 24 (e.g. `nvm install 24`) and run `npm run setup` with it',
+    );
+  }
+  const downloads = join(dirname(LOCAL_NODE_DIR), 'downloads');
+  mkdirSync(downloads, { recursive: true });
+  const packed = spawnSync(
+    'npm',
+    ['pack', `node-${platform}@${LOCAL_NODE.version}`, '--pack-destination', downloads, '--json', '--silent'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (packed.status !== 0) throw new Error(`npm pack node-${platform}@${LOCAL_NODE.version} failed`);
+  const tarball = join(downloads, JSON.parse(packed.stdout)[0].filename);
+  const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
+  if (integrity !== pinned) throw new Error(`${tarball}: integrity ${integrity} is not the pinned ${pinned}`);
+  rmSync(LOCAL_NODE_DIR, { recursive: true, force: true });
+  mkdirSync(LOCAL_NODE_DIR, { recursive: true });
+  sh('tar', ['-xzf', tarball, '-C', LOCAL_NODE_DIR, '--strip-components=1']);
+  rmSync(tarball);
+  return `installed v${LOCAL_NODE.version} into .tools/node (this machine has ${process.version})`;
+}
+
 async function main() {
+  // First, before anything is installed with it: the rest of setup runs on Node 24.
+  if (!isCurrent()) {
+    await step('Node 24 (project-local)', installLocalNode);
+    process.stdout.write(`  continuing under ${LOCAL_NODE_BIN}\n`);
+    await reexecUnderLocalNode();
+  }
+  process.env.PATH = withBinFirst(dirname(process.execPath)).PATH;
+  await step('Node', () => `${process.version} (${process.execPath})`);
+
   await step('npm dependencies', () =>
-    unlessUnchanged('node_modules/.setup-fingerprint', ['package-lock.json'], () =>
-      // `npm install` honours package-lock.json; `npm ci` refuses it while the lock lacks some
-      // other-platform binaries the offline mirror does not carry (README, "Known gaps").
-      sh('npm', ['install', '--no-audit', '--no-fund']),
+    unlessUnchanged('node_modules/.setup-fingerprint', ['package-lock.json', 'package.json'], () =>
+      sh('npm', ['ci', '--no-audit', '--no-fund']),
     ),
   );
 
@@ -67,6 +116,25 @@ async function main() {
         '--disable-pip-version-check',
         '-r',
         'tools/emulator/requirements.lock',
+      ]);
+    }),
+  );
+
+  // Its own step and its own folder: whatever the emulator's lock pins, cfn-lint's dependencies
+  // come from infra/requirements.lock (hash-checked) and cannot change the emulator's.
+  await step('cfn-lint (pinned, in .venv/cfn-lint)', () =>
+    unlessUnchanged('.venv/cfn-lint/.setup-fingerprint', ['infra/requirements.lock', '.venv/pyvenv.cfg'], () => {
+      rmSync('.venv/cfn-lint', { recursive: true, force: true });
+      sh('.venv/bin/pip', [
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--require-hashes',
+        '--no-deps',
+        '--target',
+        '.venv/cfn-lint',
+        '-r',
+        'infra/requirements.lock',
       ]);
     }),
   );

@@ -1,4 +1,5 @@
 // `npm start`: builds (incrementally) and runs the local stack in the foreground.
+import './use-node24.mjs';
 import { spawnSync, spawn } from 'node:child_process';
 
 function run(command, args) {

@@ -1,5 +1,6 @@
 // `npm test`: lint, formatting, types, then every jest suite (unit, integration against
 // the emulator and Postgres, end to end), ending with a one-line summary.
+import './use-node24.mjs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync } from 'node:fs';
 

@@ -80,7 +80,6 @@ export default async function globalSetup(): Promise<void> {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   });
 }

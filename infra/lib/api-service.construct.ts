@@ -37,7 +37,7 @@ export class ApiService extends Construct {
       ...props.service,
       name: 'api',
       containerPort: props.containerPort,
-      // Migrations and the first /readyz round-trips run inside this window.
+      // Migrations and the first health checks run inside this window.
       healthCheckGracePeriod: Duration.seconds(90),
     });
     this.addMigration(props.migration);
@@ -60,9 +60,11 @@ export class ApiService extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
       targets: [this.app.service],
-      // /readyz checks PostgreSQL, S3 and SQS: a task that cannot reach them gets no traffic.
+      // The shallow /healthz (the process answers): /readyz checks PostgreSQL, S3 and SQS, so one
+      // database blip would fail every task's check at once and the ALB would drain the whole
+      // service. /readyz stays for operators and monitoring.
       healthCheck: {
-        path: '/readyz',
+        path: '/healthz',
         healthyHttpCodes: '200',
         interval: Duration.seconds(15),
         timeout: Duration.seconds(5),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { workerEnv } from '../../libs/config/src/env.schema';
@@ -16,6 +17,15 @@ const optionalText = z
 
 const workerDefaults = workerEnv.parse({});
 
+/** The commit checked out, which is the tag CI gives the images it builds from it. */
+function headCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch {
+    return 'unknown-commit';
+  }
+}
+
 /**
  * Every deploy-time choice, read from CDK context (`-c key=value` or cdk.json). The defaults
  * synthesize a complete, deployable shape without an AWS account; the README's table lists them.
@@ -33,8 +43,15 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
     .default('us-east-1'),
-  /** Immutable tag of the api, worker and migrate images in ECR (CI pushes the git sha). */
-  imageTag: z.string().min(1).default('latest'),
+  /**
+   * Tag of the api, worker and migrate images in ECR (CI pushes the git sha). The repositories are
+   * IMMUTABLE, so `latest` would name the first image pushed under it forever: it is refused.
+   */
+  imageTag: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'is not a valid image tag')
+    .refine((tag) => tag !== 'latest', 'must not be `latest` on an IMMUTABLE repository: use the git sha CI pushes')
+    .default(headCommit),
   webOrigins: list.default('https://app.example.com'),
   /** ACM certificate for the API's HTTPS listener; without it the ALB serves plain HTTP. */
   apiCertificateArn: optionalText,
@@ -46,6 +63,9 @@ export const settingsSchema = z.object({
   alarmEmail: optionalText,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   logRetentionDays: int(1, 3653, 30),
+  /** Share of the API's fast successful requests that get a log line (health checks included). */
+  logSuccessSampleRate: z.coerce.number().min(0).max(1).default(0.1),
+  logSlowRequestMs: int(0, 600_000, 1000),
 
   natGateways: int(1, 2, 2),
 

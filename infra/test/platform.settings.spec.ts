@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { App } from 'aws-cdk-lib';
 import { readSettings } from '../lib/platform.settings';
 
@@ -25,6 +26,13 @@ describe('readSettings', () => {
     expect(() => settings({ natGateways: '3', authJwksUrl: 'not a url' })).toThrow(
       /natGateways[\s\S]*authJwksUrl|authJwksUrl[\s\S]*natGateways/,
     );
+  });
+
+  it('defaults the image tag to the commit checked out, and refuses `latest` (the repositories are IMMUTABLE)', () => {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(settings({}).imageTag).toBe(head);
+    expect(() => settings({ imageTag: 'latest' })).toThrow(/imageTag: must not be `latest`/);
+    expect(settings({ imageTag: '3f2a9c1' }).imageTag).toBe('3f2a9c1');
   });
 
   it('refuses a minimum above the maximum, month-end included', () => {

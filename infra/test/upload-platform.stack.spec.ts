@@ -147,10 +147,10 @@ describe('messaging', () => {
 });
 
 describe('forwarder', () => {
-  it('is a Node.js 20 arm64 Lambda from the esbuild bundle, with reserved concurrency', () => {
+  it('is a Node.js 24 arm64 Lambda from the esbuild bundle, with reserved concurrency', () => {
     const uploads = resource(template, 'AWS::SQS::Queue', 'MessagingUploads');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs20.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       ReservedConcurrentExecutions: 20,
@@ -208,9 +208,9 @@ describe('database', () => {
 });
 
 describe('compute', () => {
-  it('runs the API behind the ALB, health-checked on /readyz, with HTTPS and a rolling deployment that rolls back', () => {
+  it('runs the API behind the ALB, health-checked on the shallow /healthz, with HTTPS and a rolling deployment that rolls back', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/readyz',
+      HealthCheckPath: '/healthz',
       TargetType: 'ip',
       Port: 3000,
     });

@@ -4,6 +4,7 @@
 // minute (transactions/s from pg_stat_database: every statement the worker sends outside an
 // explicit transaction is one). BENCH_ERASURE_SIZES=5000,50000 runs several sizes, each with a
 // fresh worker, to check that memory stays flat.
+import '../use-node24.mjs';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';

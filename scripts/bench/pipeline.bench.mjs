@@ -2,6 +2,7 @@
 // worker starts, then drained by it (the worker's own rate); right after, the emulator's own
 // receive+delete rate for N queued messages (the ceiling the worker's rate is compared with); then
 // N more through API → S3 → forwarder → SQS → worker → Postgres with the worker running (end to end).
+import '../use-node24.mjs';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,

@@ -1,6 +1,7 @@
 // `npm run bench:presign`: requests/s and p99 of (a) POST /v1/uploads of this API (auth,
 // validation, rate limit, database row, two signatures), (b) a bare Fastify route calling
 // getSignedUrl with an S3Client, (c) @uppy/companion's /s3/params — one run, one machine.
+import '../use-node24.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';

@@ -3,6 +3,7 @@
 // re-checked with a HEAD every RENDER_ORIGINAL_RECHECK_MS, limiter, sharp) under 50
 // connections, and (b) sharp alone in a loop on the same 12 MP JPEG already in memory, with as
 // many renders in flight as the route allows (the ceiling) — one run, one machine.
+import '../use-node24.mjs';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

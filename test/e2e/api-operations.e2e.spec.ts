@@ -104,40 +104,93 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('structured logs of the built API process', () => {
-  let stack: TestStack;
-  let api: ChildProcess;
-  let output = '';
-  let base = '';
-
+/** The built API as its own process (what `npm start` and the images run), its output kept. */
+function builtApiProcess(env: NodeJS.ProcessEnv) {
+  const state = {
+    stack: undefined as TestStack | undefined,
+    api: undefined as ChildProcess | undefined,
+    output: '',
+    base: '',
+  };
   beforeAll(async () => {
-    stack = await startTestStack({ api: false, worker: false, forwarder: false });
+    state.stack = await startTestStack({ api: false, worker: false, forwarder: false });
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js')], {
-      env: { ...stack.env, PORT: String(port), LOG_LEVEL: 'info' },
+    state.base = `http://127.0.0.1:${port}`;
+    state.api = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js')], {
+      env: { ...state.stack.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    api.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    api.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, { what: 'the API process' });
+    state.api.stdout!.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+    state.api.stderr!.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+    await waitFor(async () => (await fetch(`${state.base}/healthz`)).ok, { what: 'the API process' });
   });
   afterAll(async () => {
-    api.kill('SIGTERM');
-    await stack.stop();
+    state.api?.kill('SIGTERM');
+    await state.stack?.stop();
   });
+  return state;
+}
 
-  it('logs JSON lines with request ids, and never tokens or presigned URLs', async () => {
-    const client = new ApiClient(base, await devToken(base, 'logs-mona'));
+describe('structured logs of the built API process', () => {
+  const api = builtApiProcess({});
+
+  it('logs JSON lines of one shape with request ids, and never tokens or presigned URLs', async () => {
+    const client = new ApiClient(api.base, await devToken(api.base, 'logs-mona'));
     const session = await client.createUpload({ filename: 'a.jpg', contentType: 'image/jpeg', size: 10 });
     await client.request('GET', `/v1/images?cursor=c2VjcmV0LWN1cnNvcg&limit=5`);
+    // An application line written while serving a request (the admin's audit line of a redrive).
+    const admin = new ApiClient(api.base, await devToken(api.base, 'logs-admin', ['admin']));
+    const redrive = await fetch(`${api.base}/v1/admin/dlq/redrive`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${admin.token}`,
+        'content-type': 'application/json',
+        'x-request-id': 'redrive-42',
+      },
+      body: JSON.stringify({ all: true }),
+    });
+    expect(redrive.headers.get('x-request-id')).toBe('redrive-42');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = output.split('\n').filter((line) => line.startsWith('{'));
-    const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.reqId);
-    expect(requests.some((entry) => entry.req?.path === '/v1/uploads' && entry.req?.requestId)).toBe(true);
-    expect(output).not.toContain(client.token);
-    expect(output).not.toContain('X-Amz-Signature');
-    expect(output).not.toContain(new URL(session.original.url).search);
-    expect(output).not.toContain('c2VjcmV0LWN1cnNvcg');
+    const lines = api.output.split('\n').filter((line) => line.trim().length > 0);
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Startup (Nest), request and application lines alike: one shape.
+    for (const entry of entries) {
+      expect(entry).toMatchObject({
+        level: expect.stringMatching(/^(trace|debug|info|warn|error|fatal)$/),
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        msg: expect.any(String),
+      });
+    }
+    expect(entries.some((entry) => entry.msg === 'api listening')).toBe(true);
+    const upload = entries.find((entry) => (entry.req as { path?: string })?.path === '/v1/uploads');
+    expect(upload).toMatchObject({ requestId: expect.any(String), res: { statusCode: 201 } });
+    const audit = entries.find((entry) => entry.msg === 'DLQ redrive');
+    expect(audit).toMatchObject({ requestId: 'redrive-42', context: 'AdminDlqService' });
+    expect(entries.find((entry) => (entry.req as { path?: string })?.path === '/v1/admin/dlq/redrive')).toMatchObject({
+      requestId: 'redrive-42',
+    });
+    expect(api.output).not.toContain(client.token);
+    expect(api.output).not.toContain('X-Amz-Signature');
+    expect(api.output).not.toContain(new URL(session.original.url).search);
+    expect(api.output).not.toContain('c2VjcmV0LWN1cnNvcg');
+  });
+});
+
+describe('sampled request lines of the built API process', () => {
+  const api = builtApiProcess({ LOG_SUCCESS_SAMPLE_RATE: '0' });
+
+  it('with a sample rate of 0 logs no successful request, but every failed one', async () => {
+    for (let i = 0; i < 5; i++)
+      expect((await fetch(`${api.base}/healthz`, { headers: { 'x-request-id': `ok-${i}` } })).status).toBe(200);
+    expect((await fetch(`${api.base}/v1/images`, { headers: { 'x-request-id': 'no-token' } })).status).toBe(401);
+    await waitFor(async () => api.output.includes('"no-token"'), { what: 'the 401 request line' });
+    const entries = api.output
+      .split('\n')
+      .filter((line) => line.trim().length > 0)
+      .map((line) => JSON.parse(line) as { requestId?: string; level: string; res?: { statusCode: number } });
+    expect(entries.filter((entry) => entry.requestId?.startsWith('ok-'))).toEqual([]);
+    expect(entries.filter((entry) => entry.requestId === 'no-token')).toEqual([
+      expect.objectContaining({ level: 'warn', res: { statusCode: 401 } }),
+    ]);
   });
 });

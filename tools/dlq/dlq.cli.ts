@@ -235,11 +235,7 @@ export async function runDlqCli(argv: string[], io: CliIo): Promise<number> {
 if (require.main === module) {
   // The SDK reads credentials from the process environment; locally these are the emulator's.
   const env = cliEnv(process.env);
-  for (const name of [
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
-  ]) {
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
     if (env[name] !== undefined) process.env[name] ??= env[name];
   }
   void runDlqCli(process.argv.slice(2), {

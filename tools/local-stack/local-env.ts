@@ -19,8 +19,6 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const port = env.PORT ?? '3000';
   return {
     NODE_ENV: env.NODE_ENV ?? 'development',
-    // The SDK warns that 2027 releases need Node 22; Lambda's Node 20 runtime is what we target today.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
     AWS_REGION: env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'test',

@@ -6,7 +6,8 @@ const COLORS: Record<string, string> = {
   forwarder: '\x1b[33m',
 };
 const RESET = '\x1b[0m';
-// pino writes numeric levels; Nest's JSON logger writes names.
+// Every process writes level names (libs/observability json-log); numbers are pino's default,
+// kept readable in case a line comes from a logger without the shared options.
 const PINO_LEVELS: Record<number, string> = {
   10: 'trace',
   20: 'debug',

@@ -35,7 +35,6 @@ async function main(): Promise<void> {
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const aws = { region: env.AWS_REGION!, endpoint: emulator.endpoint, forcePathStyle: true };
   const s3: S3Client = createS3Client(aws);

@@ -1,14 +1,15 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { ApiConfig } from '@lib/config';
-import { nestLogLevels } from '@lib/observability';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
-import { loggerOptions, registerHttpObservability } from './observability/http-observability';
+import { registerHttpObservability } from './observability/http-observability';
+import { requestId } from './observability/http-logging';
+import { createOpenApiDocument } from './openapi/openapi.document';
 import { registerWebClient } from './web/web-client';
 
 /** Builds the configured app without listening, so tests drive the same wiring as prod. */
@@ -18,11 +19,14 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     trustProxy: true,
     // Render URLs carry the original's key and ETag in one path segment (Fastify's default is 100).
     routerOptions: { maxParamLength: 1024 },
-    ...loggerOptions(config.logLevel),
+    // Request lines come from nestjs-pino (httpLoggerModule), in the shape of every other line.
+    logger: false,
+    genReqId: requestId,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new ConsoleLogger({ json: true, logLevels: nestLogLevels(config.logLevel) }),
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   // The API serves JSON only; the interactive docs at /docs need inline scripts and styles.
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
   registerHttpObservability(app);
@@ -38,15 +42,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     maxAge: 600,
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Image upload platform')
-      .setDescription('Presigned S3 uploads, verified by a worker. Errors are application/problem+json.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = createOpenApiDocument(app, config.publicBaseUrl);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   app.enableShutdownHooks();
   await registerWebClient(app, config);

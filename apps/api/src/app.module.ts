@@ -13,6 +13,7 @@ import { apiAwsProviders } from './aws.providers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiMetrics } from './observability/api.metrics';
+import { httpLoggerModule } from './observability/http-logging';
 import { MetricsController } from './observability/metrics.controller';
 import { RateLimiter } from './common/rate-limiter';
 import { ImageUrlService } from './images/image-url.service';
@@ -36,6 +37,7 @@ export class AppModule {
           exports: [APP_CONFIG],
         },
         DatabaseModule,
+        httpLoggerModule(config),
       ],
       controllers: [
         UploadController,

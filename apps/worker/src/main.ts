@@ -1,16 +1,21 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as JsonLogger, LoggerModule } from 'nestjs-pino';
 import { loadWorkerConfig } from '@lib/config';
-import { nestLogLevels } from '@lib/observability';
+import { jsonLogOptions } from '@lib/observability';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig(process.env);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
-    logger: new ConsoleLogger({ json: true, logLevels: nestLogLevels(config.logLevel) }),
-  });
+  // The API's line shape (nestjs-pino over the shared pino options); no HTTP, so no request ids.
+  @Module({
+    imports: [WorkerModule.forRoot(config), LoggerModule.forRoot({ pinoHttp: jsonLogOptions(config.logLevel) })],
+  })
+  class WorkerRoot {}
+  const app = await NestFactory.createApplicationContext(WorkerRoot, { bufferLogs: true });
+  app.useLogger(app.get(JsonLogger));
   const logger = new Logger('Worker');
   logger.log({ msg: 'worker started', queue: config.queue.uploadsQueueUrl });
 

@@ -135,6 +135,7 @@ export interface ApiConfig extends SharedConfig {
   dlq: DlqConfig;
   /** Local mode only: also serve the reference web client (dist/web) at /. */
   webClientEnabled: boolean;
+  logging: { successSampleRate: number; slowRequestMs: number };
 }
 
 export interface WorkerConfig extends SharedConfig {
@@ -274,6 +275,7 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
     port: env.PORT,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
     webOrigins: env.WEB_ORIGINS,
+    logging: { successSampleRate: env.LOG_SUCCESS_SAMPLE_RATE, slowRequestMs: env.LOG_SLOW_REQUEST_MS },
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET,
       jwksUrl: env.AUTH_JWKS_URL,

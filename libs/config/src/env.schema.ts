@@ -67,6 +67,9 @@ export const apiEnv = z.object({
   UPLOAD_RATE_LIMIT_PER_MINUTE: envInt(1, 1_000_000).default(120),
   MAX_PENDING_UPLOADS_PER_USER: envInt(1, 1_000_000).default(200),
   IDEMPOTENCY_TTL_SECONDS: envInt(60, 7 * 24 * 3600).default(24 * 3600),
+  // Request lines of successful, fast requests are sampled; errors and slow requests always log.
+  LOG_SUCCESS_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  LOG_SLOW_REQUEST_MS: envInt(0, 600_000).default(1000),
   // Unset: on-demand rendering is off (render-url answers 503). Shared by every API task.
   RENDER_SIGNING_SECRET: z.string().min(32, 'RENDER_SIGNING_SECRET must be at least 32 characters').optional(),
   RENDER_URL_TTL_SECONDS: envInt(60, 30 * 24 * 3600).default(24 * 3600),

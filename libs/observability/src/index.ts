@@ -1,1 +1,1 @@
-export * from './log-levels';
+export * from './json-log';
