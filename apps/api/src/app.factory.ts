@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ApiConfig } from '@lib/config';
 import { nestLogLevels } from '@lib/observability';
 import { AppModule } from './app.module';
+import { problemClientErrorHandler } from './common/client-error.handler';
+import { registerJsonBodyParser } from './common/json-body.parser';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { loggerOptions, registerHttpObservability } from './observability/http-observability';
@@ -16,18 +18,22 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const adapter = new FastifyAdapter({
     bodyLimit: 64 * 1024,
     trustProxy: true,
-    // Render URLs carry the original's key and ETag in one path segment (Fastify's default is 100).
-    routerOptions: { maxParamLength: 1024 },
+    // A render token (pseudonym + image id) is 69 characters; nothing needs more than this.
+    routerOptions: { maxParamLength: 256 },
+    clientErrorHandler: problemClientErrorHandler,
     ...loggerOptions(config.logLevel),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new ConsoleLogger({ json: true, logLevels: nestLogLevels(config.logLevel) }),
+    // Our own JSON parser (registerJsonBodyParser) replaces Nest's and Fastify's.
+    bodyParser: false,
   });
   // The API serves JSON only; the interactive docs at /docs need inline scripts and styles.
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
   registerHttpObservability(app);
   // JSON is the only request body this API reads; anything else is a 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableCors({
@@ -38,16 +44,19 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     maxAge: 600,
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Image upload platform')
-      .setDescription('Presigned S3 uploads, verified by a worker. Errors are application/problem+json.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  // Off by default in production (API_DOCS_ENABLED): the document maps every route for a prober.
+  if (config.docsEnabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Image upload platform')
+        .setDescription('Presigned S3 uploads, verified by a worker. Errors are application/problem+json.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  }
   app.enableShutdownHooks();
   await registerWebClient(app, config);
   return app;

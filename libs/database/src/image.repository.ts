@@ -46,6 +46,11 @@ export class ImageRepository {
     return image ? (await this.withThumbnails([image]))[0]! : null;
   }
 
+  /** The image of a READY upload, whoever owns it (the render route checks the owner itself). */
+  async findReady(id: string): Promise<ImageRecord | null> {
+    return withDb(() => this.prisma.image.findFirst({ where: { id, upload: { status: 'READY' } } }));
+  }
+
   /** Newest first; `limit + 1` rows are read to know whether another page exists. */
   async listOwned(
     userId: string,
