@@ -170,6 +170,8 @@ export interface WorkerConfig extends SharedConfig {
     maxDeferSeconds: number;
   };
   dlq: DlqConfig & { alerts: DlqAlertConfig; slack: SlackConfig };
+  /** Invalidation of deleted images' CDN paths; without a distribution the calls are only recorded. */
+  cdn: { distributionId?: string; intervalSeconds: number; maxPathsPerBatch: number };
 }
 
 export interface ForwarderConfig {
@@ -423,6 +425,11 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
       expiryGraceSeconds: env.UPLOAD_EXPIRY_GRACE_SECONDS,
       yieldBacklog: env.SWEEP_YIELD_BACKLOG,
       maxDeferSeconds: env.SWEEP_MAX_DEFER_SECONDS,
+    },
+    cdn: {
+      distributionId: env.CDN_DISTRIBUTION_ID,
+      intervalSeconds: env.CDN_INVALIDATION_INTERVAL_SECONDS,
+      maxPathsPerBatch: env.CDN_INVALIDATION_MAX_PATHS,
     },
     dlq: {
       peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS,

@@ -120,6 +120,14 @@ export const workerEnv = z.object({
   SWEEP_YIELD_BACKLOG: envInt(0, 1_000_000).default(10),
   SWEEP_MAX_DEFER_SECONDS: envInt(0, 24 * 3600).default(600),
   UPLOAD_EXPIRY_GRACE_SECONDS: envInt(0, 7 * 24 * 3600).default(300),
+  // Unset: invalidations are recorded locally (logged) instead of sent to CloudFront.
+  CDN_DISTRIBUTION_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{1,64}$/, 'a CloudFront distribution id')
+    .optional(),
+  CDN_INVALIDATION_INTERVAL_SECONDS: envInt(1, 3600).default(10),
+  // CloudFront allows 15 wildcard paths in progress per distribution; one batch stays within it.
+  CDN_INVALIDATION_MAX_PATHS: envInt(1, 3000).default(15),
 });
 
 export const forwarderEnv = z.object({

@@ -23,6 +23,8 @@ export interface ErasureStatus {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When the CDN's copies of the user's images were invalidated (after completion). */
+  cdnInvalidatedAt: string | null;
 }
 
 /**

@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ErasureStateName, ErasureStatus } from '@lib/contracts';
 import { PrismaService } from './prisma.service';
+import { invalidationRows } from './cdn-invalidation.repository';
 import { withDb } from './prisma-error';
 
-export interface ErasureRecord extends Omit<ErasureStatus, 'createdAt' | 'startedAt' | 'finishedAt'> {
+export interface ErasureRecord extends Omit<
+  ErasureStatus,
+  'createdAt' | 'startedAt' | 'finishedAt' | 'cdnInvalidatedAt'
+> {
   userId: string | null;
   userIdHash: string;
   userKey: string | null;
@@ -13,6 +17,7 @@ export interface ErasureRecord extends Omit<ErasureStatus, 'createdAt' | 'starte
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  cdnInvalidatedAt: Date | null;
 }
 
 /** A request this worker holds; `leaseOwner` guards every write it makes. */
@@ -45,6 +50,7 @@ interface ErasureRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  cdn_invalidated_at: Date | null;
 }
 
 const OPEN_STATES = `('REQUESTED', 'RUNNING', 'FAILED')`;
@@ -242,7 +248,7 @@ export class ErasureRepository {
    * the audit trail (or another erasure request) names the user as actor, the name becomes the
    * pseudonym `erased:<hash>`, so the trail keeps its shape without the person.
    */
-  async complete(claim: ClaimedErasure, extraDetail: Record<string, unknown> = {}): Promise<boolean> {
+  async complete(claim: ClaimedErasure, cdnPaths: string[] = []): Promise<boolean> {
     const pseudonym = erasedActor(claim.userIdHash);
     return withDb(() =>
       this.prisma.$transaction(async (tx) => {
@@ -266,7 +272,9 @@ export class ErasureRepository {
         await tx.$executeRaw`
           INSERT INTO audit_events (id, actor, action, target, count, detail)
           VALUES (${randomUUID()}::uuid, ${row.requested_by}, 'erasure.completed', ${row.id}, ${row.objects_deleted + row.rows_deleted},
-            ${JSON.stringify({ ...auditDetail(row), ...extraDetail })}::jsonb)`;
+            ${JSON.stringify(auditDetail(row))}::jsonb)`;
+        // The CDN's copies go too; the worker stamps cdn_invalidated_at once they are invalidated.
+        await tx.cdnInvalidation.createMany({ data: invalidationRows(cdnPaths, row.id) });
         return true;
       }),
     );
@@ -352,6 +360,7 @@ function toRecord(row: ErasureRow): ErasureRecord {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    cdnInvalidatedAt: row.cdn_invalidated_at,
   };
 }
 
@@ -369,5 +378,6 @@ export function toErasureStatus(record: ErasureRecord): ErasureStatus {
     createdAt: record.createdAt.toISOString(),
     startedAt: record.startedAt?.toISOString() ?? null,
     finishedAt: record.finishedAt?.toISOString() ?? null,
+    cdnInvalidatedAt: record.cdnInvalidatedAt?.toISOString() ?? null,
   };
 }

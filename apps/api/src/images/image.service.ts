@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
+import { imageCdnPaths } from '@lib/cdn';
+import { userKeyFor } from '@lib/contracts';
 import { ImageCursor, ImageRepository, UploadRepository } from '@lib/database';
 import { errors } from '@lib/errors';
 import { ObjectStorageRepository } from '@lib/storage';
@@ -66,6 +68,10 @@ export class ImageService {
     const thumbnailKey = upload?.thumbnailKey ?? image.thumbnailKey;
     if (thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, thumbnailKey);
     for (const rendition of image.renditions) await this.storage.delete(rendition.bucket, rendition.key);
-    await this.images.deleteUpload(image.uploadId);
+    const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    await this.images.deleteUpload(
+      image.uploadId,
+      imageCdnPaths({ userKey, uploadId: image.uploadId, imageId: image.id }),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { renderToken } from '@lib/cdn';
 import { errors } from '@lib/errors';
 
 /**
@@ -14,17 +15,12 @@ export interface RenderSource {
 const TOKEN = /^([0-9a-f]{32})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export function encodeSourceToken(source: RenderSource): string {
-  return `${source.userKey}.${source.imageId}`;
+  return renderToken(source.userKey, source.imageId);
 }
 
 export function decodeSourceToken(token: string): RenderSource | null {
   const match = TOKEN.exec(token);
   return match ? { userKey: match[1]!, imageId: match[2]! } : null;
-}
-
-/** The CDN path prefix of every render of one image (or, without an image, of all the user's). */
-export function renderPathPrefix(userKey: string, imageId?: string): string {
-  return imageId ? `/v1/render/${encodeSourceToken({ userKey, imageId })}` : `/v1/render/${userKey}.`;
 }
 
 /**

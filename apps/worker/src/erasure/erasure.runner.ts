@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
+import { userCdnPaths } from '@lib/cdn';
 import { erasureTargets, userKeyFor } from '@lib/contracts';
 import { ClaimedErasure, ErasureRepository } from '@lib/database';
 import { KeyDeleteError, ObjectStorageRepository } from '@lib/storage';
@@ -58,7 +59,7 @@ export class ErasureRunner {
     }
     const rows = await this.eraseRows(claim);
     if (rows !== 'done') return rows;
-    return (await this.erasures.complete(claim)) ? 'completed' : 'lost-lease';
+    return (await this.erasures.complete(claim, userCdnPaths(this.userKey(claim)))) ? 'completed' : 'lost-lease';
   }
 
   private async eraseObjects(claim: ClaimedErasure): Promise<StepResult> {
