@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ApiConfig } from '@lib/config';
 import { nestLogLevels } from '@lib/observability';
 import { AppModule } from './app.module';
-import { problemClientErrorHandler } from './common/client-error.handler';
+import { problemClientErrorHandler, problemFrameworkErrorHandler } from './common/client-error.handler';
 import { registerJsonBodyParser } from './common/json-body.parser';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
@@ -21,6 +21,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     // A render token (pseudonym + image id) is 69 characters; nothing needs more than this.
     routerOptions: { maxParamLength: 256 },
     clientErrorHandler: problemClientErrorHandler,
+    frameworkErrors: problemFrameworkErrorHandler,
     ...loggerOptions(config.logLevel),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errors, PROBLEM_CONTENT_TYPE, toProblem } from '@lib/errors';
 
 /**
@@ -22,4 +23,20 @@ export function problemClientErrorHandler(error: Error & { code?: string }, sock
     );
   }
   socket.destroy();
+}
+
+/**
+ * What Fastify's router refuses before any route runs (a path that is not valid percent-encoded
+ * UTF-8, a path segment over maxParamLength): problem+json, without echoing the path.
+ */
+export function problemFrameworkErrorHandler(
+  error: Error & { code?: string },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const problem =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? errors.malformedRequest('A path segment is longer than any this API accepts.')
+      : errors.malformedRequest('The request path is not valid percent-encoded UTF-8.');
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(toProblem(problem));
 }
