@@ -46,7 +46,12 @@ describe('hostile input gets a 4xx problem+json naming the field, and nothing ra
       worker: false,
       forwarder: false,
       // Errors and warnings are logged, as in production: the test reads what would be written.
-      env: { LOG_LEVEL: 'warn', RENDER_SIGNING_SECRET: 'hostile-input-e2e-render-secret-0123456789' },
+      env: {
+        LOG_LEVEL: 'warn',
+        RENDER_SIGNING_SECRET: 'hostile-input-e2e-render-secret-0123456789',
+        // As in production: the public listener maps nothing beyond the API itself.
+        API_DOCS_ENABLED: 'false',
+      },
     });
     token = await devToken(stack.apiUrl, userId);
     const capture = (stream: NodeJS.WriteStream, original: typeof process.stdout.write) =>
@@ -251,6 +256,13 @@ describe('hostile input gets a 4xx problem+json naming the field, and nothing ra
     expectProblem(await dev(json({ userId: 'a', roles: 'admin' })), 400, 'roles');
     expectProblem(await dev(json({ userId: 'a', roles: null })), 400, 'roles');
     expectProblem(await send(stack, token, 'DELETE', '/v1/users/me', json({ confirm: null })), 400, 'confirm');
+  });
+
+  it('serves neither /docs nor /metrics on the public listener when docs are off', async () => {
+    for (const path of ['/docs', '/docs/json', '/metrics']) {
+      const response = await fetch(`${stack.apiUrl}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+    }
   });
 
   it('never answered with a server error', async () => {

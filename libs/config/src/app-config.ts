@@ -215,7 +215,7 @@ export const WELL_KNOWN_SECRETS: readonly string[] = [
   LOCAL_ERASURE_AUDIT_SALT,
   LOCAL_USER_KEY_SECRET,
 ];
-const PLACEHOLDER_SECRET = /local-only|not-a-secret|do-not-use|change-?me|example|placeholder/i;
+const PLACEHOLDER_SECRET = /local-only|not-a-secret|do-not-use|change-?me|placeholder/i;
 
 const PRODUCTION_SECRETS = [
   'AUTH_JWT_SECRET',
