@@ -87,7 +87,7 @@ export const apiEnv = z.object({
     .default('64,128,256,320,480,640,768,960,1200,1600,2048,2560,3200,4096'),
   // Above this many output pixels AVIF is encoded with at most the capped effort and quality.
   RENDER_AVIF_CAP_PIXELS: envInt(1, 1_000_000_000).default(1_000_000),
-  RENDER_AVIF_MAX_EFFORT: envInt(0, 9).default(2),
+  RENDER_AVIF_MAX_EFFORT: envInt(0, 9).default(1),
   RENDER_AVIF_MAX_QUALITY: envInt(1, 100).default(60),
   // Set (production): the render route answers only requests carrying X-Origin-Verify with this
   // value, which the CDN adds as a custom origin header, so nobody can bypass the CDN's cache.
@@ -121,10 +121,7 @@ export const workerEnv = z.object({
   SWEEP_MAX_DEFER_SECONDS: envInt(0, 24 * 3600).default(600),
   UPLOAD_EXPIRY_GRACE_SECONDS: envInt(0, 7 * 24 * 3600).default(300),
   // Unset: invalidations are recorded locally (logged) instead of sent to CloudFront.
-  CDN_DISTRIBUTION_ID: z
-    .string()
-    .regex(/^[A-Z0-9]{1,64}$/, 'a CloudFront distribution id')
-    .optional(),
+  CDN_DISTRIBUTION_ID: z.string().min(1).max(128).optional(),
   CDN_INVALIDATION_INTERVAL_SECONDS: envInt(1, 3600).default(10),
   // CloudFront allows 15 wildcard paths in progress per distribution; one batch stays within it.
   CDN_INVALIDATION_MAX_PATHS: envInt(1, 3000).default(15),
