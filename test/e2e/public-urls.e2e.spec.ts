@@ -175,6 +175,11 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
 
   it('caches a render no longer than its URL lives, and never revalidates a deleted image', async () => {
     const { image } = await readyImage();
+    // Downloads too: S3 answers a presigned GET with a lifetime no longer than the URL's.
+    const download = await fetch(image.originalUrl);
+    expect(download.status).toBe(200);
+    const ttl = loadApiConfig(stack.env).storage.downloadUrlTtlSeconds;
+    expect(download.headers.get('cache-control')).toBe(`private, max-age=${ttl}`);
     const minted = (await (await renderUrl(image.id)).json()) as { url: string; expiresAt: string };
     const url = origin(minted.url);
     const first = await fetch(url, { headers: { ...FROM_CDN, accept: 'image/webp' } });
@@ -199,11 +204,12 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
       imageId: image.id,
     });
     const invalidated = () => new Set(recorder.calls.flatMap((call) => call.paths));
-    await waitFor(async () => expected.every((path) => invalidated().has(path)) || undefined, {
-      what: 'the deleted image to be invalidated on the CDN',
-      timeoutMs: 20_000,
-    });
-    expect(await prisma.cdnInvalidation.count({ where: { invalidatedAt: null } })).toBe(0);
+    await waitFor(
+      async () =>
+        expected.every((path) => invalidated().has(path)) &&
+        (await prisma.cdnInvalidation.count({ where: { invalidatedAt: null } })) === 0,
+      { what: 'the deleted image to be invalidated on the CDN, and the outbox drained', timeoutMs: 20_000 },
+    );
   });
 
   it('an erased user: no 304, no render, CDN invalidated, and the erasure record says so', async () => {

@@ -63,7 +63,7 @@ describe('right to erasure, end to end', () => {
   it('erases 2,500 images across both buckets in batches, surviving a worker restart and racing uploads', async () => {
     const seeded = await seedUserRows(prisma, user, IMAGES, stack.resources);
     const kept = await seedUserRows(prisma, bystander, 5, stack.resources);
-    const stray = `quarantine/originals/${user}/${randomUUID()}`;
+    const stray = `quarantine/originals/${userKeyFor(LOCAL_USER_KEY_SECRET, user)}/${randomUUID()}`;
     const seedStarted = Date.now();
     await withoutNotifications(stack.s3, [stack.resources.originalsBucket, stack.resources.thumbnailsBucket], () =>
       putObjects(stack.s3, [...seeded.keys, ...kept.keys, { bucket: stack.resources.originalsBucket, key: stray }]),
