@@ -74,6 +74,7 @@ describe('docker/compose.yaml', () => {
         new URL(env('api').AWS_ENDPOINT_URL!).port,
         env('api').PORT,
         String(loadWorkerConfig(env('worker')).metrics.port),
+        String(loadApiConfig(env('api')).metrics.port),
       ]),
     );
   });

@@ -4,6 +4,7 @@ import {
   aws_cloudfront_origins as origins,
   aws_iam as iam,
   aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -14,7 +15,14 @@ export interface RenderOriginProps {
   domainName: string;
   /** True when the API has a certificate for `domainName`; else the ALB is reached over HTTP. */
   https: boolean;
+  /** Sent as X-Origin-Verify on every origin request; the API answers renders only with it. */
+  originVerifySecret: secretsmanager.ISecret;
+  /** The longest a render may stay cached: never more than a render URL lives. */
+  maxTtl: Duration;
 }
+
+/** The header the API's render route checks (ORIGIN_VERIFY_HEADER in render.service.ts). */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
 
 /** The only query parameters a render URL has; anything else would split the cache for nothing. */
 export const RENDER_QUERY_PARAMETERS = ['w', 'h', 'fit', 'fmt', 'q', 'exp', 'sig'];
@@ -65,7 +73,9 @@ export class ThumbnailCdn extends Construct {
         origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-        // Keys never change content (one key per upload), so long edge caching is safe.
+        // One key per upload, so edge caching is safe; the worker never sets Cache-Control, so
+        // an edge keeps a copy for the policy's default of one day, and deleting an image or
+        // erasing its owner invalidates these paths (the worker's CDN outbox pass).
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
       },
@@ -98,14 +108,16 @@ export class ThumbnailCdn extends Construct {
       {
         id: 'AwsSolutions-CFR2',
         reason:
-          'Read-only, cached, unguessable keys (user id + upload UUID) behind HTTPS: a WAF web ACL (~$10/month) buys little here; the API has one.',
+          'Read-only, cached, unguessable keys (user pseudonym + upload UUID) behind HTTPS: a WAF web ACL (~$10/month) buys little here; the API has one.',
       },
     );
   }
 
   /**
    * The render route as a second origin: CloudFront caches each signed URL once per format, so
-   * the API renders a size only on the first request from each edge (the URLs are immutable).
+   * the API renders a size only on the first request from each edge. The origin's max-age is
+   * the URL's remaining life, and the policy never keeps a render longer than a URL can live;
+   * deletion and erasure invalidate the image's or user's render paths.
    */
   addRenderOrigin(props: RenderOriginProps): void {
     const normaliseAccept = new cloudfront.Function(this, 'NormaliseAccept', {
@@ -116,8 +128,8 @@ export class ThumbnailCdn extends Construct {
     const cachePolicy = new cloudfront.CachePolicy(this, 'RenderCachePolicy', {
       comment: 'Render origin: path, signed query and negotiated format',
       minTtl: Duration.seconds(0),
-      defaultTtl: Duration.days(365),
-      maxTtl: Duration.days(365),
+      defaultTtl: Duration.hours(1),
+      maxTtl: props.maxTtl,
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...RENDER_QUERY_PARAMETERS),
       headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Accept'),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
@@ -141,6 +153,8 @@ export class ThumbnailCdn extends Construct {
         originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
         // Above RENDER_TIMEOUT_MS, so the API answers (503) before CloudFront gives up.
         readTimeout: Duration.seconds(30),
+        // A dynamic reference: the value is resolved at deploy time and never in a template.
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originVerifySecret.secretValue.unsafeUnwrap() },
       }),
       {
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,

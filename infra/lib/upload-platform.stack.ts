@@ -51,6 +51,8 @@ export class UploadPlatformStack extends Stack {
   private readonly messaging: Messaging;
   private readonly database: Database;
   private readonly cdn: ThumbnailCdn;
+  private readonly renderOriginSecret: secretsmanager.Secret;
+  private readonly userKeySecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: UploadPlatformStackProps) {
     super(scope, id, props);
@@ -96,10 +98,25 @@ export class UploadPlatformStack extends Stack {
       accessLogs: this.storage.accessLogs,
     });
 
+    this.renderOriginSecret = this.secret(
+      'RenderOriginSecret',
+      'render-origin-secret',
+      'X-Origin-Verify value CloudFront adds to render requests (RENDER_ORIGIN_SECRET)',
+      'Rotated by hand with a redeploy: CloudFront and the API must change it together.',
+    );
+    this.userKeySecret = this.secret(
+      'UserKeySecret',
+      'user-key-secret',
+      'HMAC key of the per-user pseudonym in object keys (USER_KEY_SECRET)',
+      "Never rotated: erasure finds a user's objects by the pseudonym, and existing keys carry it.",
+    );
     const { api, worker, slackWebhook } = this.services();
     this.cdn.addRenderOrigin({
       domainName: settings.apiDomainName ?? api.loadBalancer.loadBalancerDnsName,
       https: settings.apiDomainName !== undefined,
+      originVerifySecret: this.renderOriginSecret,
+      // Never longer than a render URL lives (RENDER_URL_TTL_SECONDS, 24 h by default).
+      maxTtl: Duration.days(1),
     });
     const alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.messaging.deadLetterQueue,
@@ -133,17 +150,12 @@ export class UploadPlatformStack extends Stack {
 
   /** Shared by every API task, so any of them verifies a URL another one signed. */
   private renderSigningSecret(): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'RenderSigningSecret', {
-      secretName: `${this.settings.appName}/render-signing-secret`,
-      description: 'HMAC key of signed render URLs (RENDER_SIGNING_SECRET)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating it invalidates every outstanding render URL (and CDN cache keys stay valid), so it is rotated by hand with a redeploy, not on a schedule.',
-    });
-    return secret;
+    return this.secret(
+      'RenderSigningSecret',
+      'render-signing-secret',
+      'HMAC key of signed render URLs (RENDER_SIGNING_SECRET)',
+      'Rotating it invalidates every outstanding render URL (and CDN cache keys stay valid), so it is rotated by hand with a redeploy, not on a schedule.',
+    );
   }
 
   /**
@@ -151,15 +163,22 @@ export class UploadPlatformStack extends Stack {
    * and it must never change: the "is this user erased?" checks look the hash up.
    */
   private erasureAuditSalt(): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'ErasureAuditSalt', {
-      secretName: `${this.settings.appName}/erasure-audit-salt`,
-      description: 'HMAC key of erased user ids (ERASURE_AUDIT_SALT)',
+    return this.secret(
+      'ErasureAuditSalt',
+      'erasure-audit-salt',
+      'HMAC key of erased user ids (ERASURE_AUDIT_SALT)',
+      'Rotating it would break the lookups of already erased users, so it is never rotated.',
+    );
+  }
+
+  /** A generated secret that is rotated by hand or never (`rotation` says which, and why). */
+  private secret(id: string, name: string, description: string, rotation: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      secretName: `${this.settings.appName}/${name}`,
+      description,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Rotating it would break the lookups of already erased users, so it is never rotated.',
-    });
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: rotation });
     return secret;
   }
 
@@ -213,7 +232,9 @@ export class UploadPlatformStack extends Stack {
         secrets: {
           ...databaseSecret,
           RENDER_SIGNING_SECRET: ecs.Secret.fromSecretsManager(this.renderSigningSecret()),
+          RENDER_ORIGIN_SECRET: ecs.Secret.fromSecretsManager(this.renderOriginSecret),
           ERASURE_AUDIT_SALT: ecs.Secret.fromSecretsManager(erasureSalt),
+          USER_KEY_SECRET: ecs.Secret.fromSecretsManager(this.userKeySecret),
         },
       },
     });
@@ -249,6 +270,7 @@ export class UploadPlatformStack extends Stack {
           ...databaseSecret,
           SLACK_WEBHOOK_URL: ecs.Secret.fromSecretsManager(slackWebhook, 'url'),
           ERASURE_AUDIT_SALT: ecs.Secret.fromSecretsManager(erasureSalt),
+          USER_KEY_SECRET: ecs.Secret.fromSecretsManager(this.userKeySecret),
         },
       },
     });
@@ -302,6 +324,7 @@ export class UploadPlatformStack extends Stack {
       WORKER_SHUTDOWN_GRACE_SECONDS: String(settings.workerShutdownGraceSeconds),
       DLQ_MAX_RECEIVE_COUNT: String(settings.dlqMaxReceiveCount),
       REJECTED_OBJECT_ACTION: settings.rejectedObjectAction,
+      CDN_DISTRIBUTION_ID: this.cdn.distribution.distributionId,
     });
     const shared = [
       'AWS_REGION',
@@ -329,6 +352,7 @@ export class UploadPlatformStack extends Stack {
       'WORKER_SHUTDOWN_GRACE_SECONDS',
       'DLQ_MAX_RECEIVE_COUNT',
       'REJECTED_OBJECT_ACTION',
+      'CDN_DISTRIBUTION_ID',
     ]);
   }
 
@@ -369,6 +393,13 @@ export class UploadPlatformStack extends Stack {
     // An erasure removes every object of the user, quarantined copies and renditions included.
     this.allowObjects(worker, ['s3:DeleteObject'], uploadBuckets, QUARANTINE_PREFIX);
     this.allowObjects(worker, ['s3:DeleteObject'], [thumbnails], RENDITIONS_PREFIX);
+    worker.allow(
+      // Deleted images and erased users: their cached copies are invalidated (the outbox pass).
+      new iam.PolicyStatement({
+        actions: ['cloudfront:CreateInvalidation'],
+        resources: [this.cdn.distribution.distributionArn],
+      }),
+    );
     worker.allow(
       listBucketStatement(uploadBuckets),
       new iam.PolicyStatement({

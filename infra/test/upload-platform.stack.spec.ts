@@ -6,6 +6,8 @@ import { localEnv } from '../../tools/local-stack/local-env';
 import { HEALTHCHECK_SCRIPT } from '../lib/platform-service.construct';
 import { PRODUCTION_CONTEXT, resource, SynthesizedPlatform, synthPlatform } from './synth-platform';
 
+const QUEUE_PLACEHOLDERS = { UPLOADS_QUEUE_URL: 'https://q/uploads', UPLOADS_DLQ_URL: 'https://q/dlq' };
+
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; NotResource?: unknown };
 type Container = {
   Name: string;
@@ -376,9 +378,25 @@ describe('edge', () => {
         ],
       }),
     });
+    // A render is never cached longer than its URL lives (RENDER_URL_TTL_SECONDS, 24 h).
+    const renderPolicy = resource(template, 'AWS::CloudFront::CachePolicy', 'ThumbnailCdnRenderCachePolicy').props
+      .CachePolicyConfig as { DefaultTTL: number; MaxTTL: number };
+    expect(renderPolicy.MaxTTL).toBeLessThanOrEqual(
+      loadApiConfig({ ...QUEUE_PLACEHOLDERS, AUTH_JWT_SECRET: 'x'.repeat(32) }).render.urlTtlSeconds,
+    );
+    expect(renderPolicy.DefaultTTL).toBeLessThanOrEqual(renderPolicy.MaxTTL);
+    // CloudFront proves itself to the render route with a secret header, resolved at deploy time.
+    const distribution = resource(template, 'AWS::CloudFront::Distribution', 'ThumbnailCdnDistribution').props
+      .DistributionConfig as {
+      Origins: { CustomOriginConfig?: object; OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[] }[];
+    };
+    const renderOrigin = distribution.Origins.find((origin) => origin.CustomOriginConfig)!;
+    expect(renderOrigin.OriginCustomHeaders).toEqual([
+      { HeaderName: 'X-Origin-Verify', HeaderValue: expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+    ]);
+    expect(JSON.stringify(renderOrigin.OriginCustomHeaders)).toContain('resolve:secretsmanager');
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
-        DefaultTTL: 31_536_000,
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
           QueryStringsConfig: {
             QueryStringBehavior: 'whitelist',
@@ -390,7 +408,13 @@ describe('edge', () => {
       }),
     });
     const api = containers('ApiServiceTask').find((c) => c.Name === 'api')!;
-    expect(api.Secrets!.map((s) => s.Name)).toContain('RENDER_SIGNING_SECRET');
+    expect(api.Secrets!.map((s) => s.Name)).toEqual(
+      expect.arrayContaining(['RENDER_SIGNING_SECRET', 'RENDER_ORIGIN_SECRET', 'USER_KEY_SECRET']),
+    );
+    const [worker] = containers('WorkerServiceTask');
+    expect(worker!.Secrets!.map((s) => s.Name)).toEqual(
+      expect.arrayContaining(['USER_KEY_SECRET', 'CDN_DISTRIBUTION_ID']),
+    );
   });
 
   it('puts a regional WAF with a per-IP rate limit in front of the ALB', () => {
@@ -482,7 +506,15 @@ describe('least privilege', () => {
       'sqs:SendMessage',
     ];
     expect([...new Set(actionsOf('ApiServiceTaskTaskRole'))]).toEqual(calls);
-    expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual(calls);
+    // The worker also invalidates deleted images' CDN paths, on its one distribution only.
+    expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual(['cloudfront:CreateInvalidation', ...calls]);
+    const invalidation = allowStatements().filter(({ statement }) =>
+      list(statement.Action).includes('cloudfront:CreateInvalidation'),
+    );
+    expect(invalidation).toHaveLength(1);
+    expect(JSON.stringify(invalidation[0]!.statement.Resource)).toContain(
+      resource(template, 'AWS::CloudFront::Distribution', 'ThumbnailCdnDistribution').id,
+    );
   });
 
   it('lets the worker write only thumbnails, renditions and quarantined copies', () => {

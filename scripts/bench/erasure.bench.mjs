@@ -9,6 +9,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { LOCAL_USER_KEY_SECRET } from '../../dist/libs/config/src/index.js';
+import { userKeyFor } from '../../dist/libs/contracts/src/user-key.js';
 import { eachLimit, freePort, localResources, peakRssMb, startServer, table } from './bench-support.mjs';
 
 const SIZES = (process.env.BENCH_ERASURE_SIZES ?? process.env.BENCH_ERASURE_N ?? '50000').split(',').map(Number);
@@ -35,31 +37,33 @@ const serverEnv = {
 };
 
 async function seed(userId, objects) {
+  // Keys are under the user's pseudonym, as the API makes them (the local USER_KEY_SECRET).
+  const userKey = userKeyFor(LOCAL_USER_KEY_SECRET, userId);
   const ids = Array.from({ length: Math.ceil(objects / 2) }, () => randomUUID());
   for (let i = 0; i < ids.length; i += 5000) {
     const chunk = ids.slice(i, i + 5000);
     await db.query(
       `INSERT INTO uploads (id, user_id, filename, content_type, size, original_key, thumbnail_key, status, expires_at)
-       SELECT id, $1, 'bench.jpg', 'image/jpeg', 4, 'originals/' || $1 || '/' || id, 'thumbnails/' || $1 || '/' || id, 'READY', now()
+       SELECT id, $1, 'bench.jpg', 'image/jpeg', 4, 'originals/' || $3 || '/' || id, 'thumbnails/' || $3 || '/' || id, 'READY', now()
        FROM unnest($2::uuid[]) AS id`,
-      [userId, chunk],
+      [userId, chunk, userKey],
     );
     await db.query(
       `INSERT INTO images (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer)
-       SELECT gen_random_uuid(), id, $1, $3, 'originals/' || $1 || '/' || id, 'http://x', 'image/jpeg', 4, 1, 1, 'e', '0'
+       SELECT gen_random_uuid(), id, $1, $3, 'originals/' || $4 || '/' || id, 'http://x', 'image/jpeg', 4, 1, 1, 'e', '0'
        FROM unnest($2::uuid[]) AS id`,
-      [userId, chunk, resources.originalsBucket],
+      [userId, chunk, resources.originalsBucket, userKey],
     );
     await db.query(
       `INSERT INTO stored_objects (bucket, key, upload_id, role, sequencer, e_tag, bytes, accepted)
        SELECT b.bucket, b.prefix || $1 || '/' || id, id, b.role::"ObjectRole", '0', 'e', 4, true
        FROM unnest($2::uuid[]) AS id, (VALUES ($3, 'originals/', 'ORIGINAL'), ($4, 'thumbnails/', 'THUMBNAIL')) AS b(bucket, prefix, role)`,
-      [userId, chunk, resources.originalsBucket, resources.thumbnailsBucket],
+      [userKey, chunk, resources.originalsBucket, resources.thumbnailsBucket],
     );
   }
   const keys = ids.flatMap((id) => [
-    [resources.originalsBucket, `originals/${userId}/${id}`],
-    [resources.thumbnailsBucket, `thumbnails/${userId}/${id}`],
+    [resources.originalsBucket, `originals/${userKey}/${id}`],
+    [resources.thumbnailsBucket, `thumbnails/${userKey}/${id}`],
   ]);
   const body = Buffer.from('img!');
   let done = 0;

@@ -41,7 +41,7 @@ const apiPort = await freePort();
 const api = await startServer(
   'api',
   ['dist/apps/api/src/main.js'],
-  { ...serverEnv, PORT: String(apiPort) },
+  { ...serverEnv, PORT: String(apiPort), API_METRICS_PORT: '0' },
   `http://127.0.0.1:${apiPort}/healthz`,
 );
 const metricsPort = await freePort();

@@ -36,6 +36,7 @@ const api = await startServer(
   {
     ...serverEnv,
     PORT: String(apiPort),
+    API_METRICS_PORT: '0',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
     MAX_PENDING_UPLOADS_PER_USER: '1000000',
   },

@@ -87,6 +87,7 @@ const api = await startServer(
     UPLOADS_DLQ_URL: resources.deadLetterQueueUrl,
     AWS_ENDPOINT_URL: emulator.endpoint,
     PORT: String(apiPort),
+    API_METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
     RENDER_SIGNING_SECRET: SECRET,
     RENDER_CONCURRENCY: String(CONCURRENCY),

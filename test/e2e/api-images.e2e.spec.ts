@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { LOCAL_USER_KEY_SECRET } from '@lib/config';
+import { originalKey, userKeyFor } from '@lib/contracts';
 import type { PrismaService } from '@lib/database';
 import { makeJpeg, waitFor } from '@lib/testing';
 import { ApiClient, ImageBody } from '../support/api-client';
@@ -29,7 +31,7 @@ describe('image queries and deletion', () => {
   async function seedImages(userId: string, count: number, createdAt: Date): Promise<void> {
     for (let i = 0; i < count; i++) {
       const id = randomUUID();
-      const key = `originals/${userId}/${id}`;
+      const key = originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, userId), id);
       await prisma.upload.create({
         data: {
           id,
@@ -119,7 +121,9 @@ describe('image queries and deletion', () => {
       },
       { what: 'a thumbnail' },
     );
-    expect(image!.thumbnailUrl).toBe(`https://cdn.example.test/thumbnails/images-alice/${session.uploadId}`);
+    expect(image!.thumbnailUrl).toBe(
+      `https://cdn.example.test/thumbnails/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}`,
+    );
     expect(new URL(image!.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
   });
 

@@ -44,7 +44,7 @@ describe('operations: docs, health, metrics, headers', () => {
     const client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'ops-lena'));
     await client.createUpload({ filename: 'a.jpg', contentType: 'image/jpeg', size: 10 });
     await client.request('GET', '/v1/uploads/00000000-0000-4000-8000-000000000000');
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    const metrics = await (await fetch(stack.apiMetricsUrl)).text();
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/uploads",method="POST",status="201"\} 1/);
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/uploads\/:uploadId",method="GET",status="404"\} 1/);
     expect(metrics).toContain('http_request_duration_seconds_bucket{le="0.005",route="/v1/uploads"');

@@ -93,8 +93,9 @@ describe('POST /v1/uploads', () => {
         'content-length': String(jpeg.length),
         'x-amz-checksum-sha256': checksum,
       });
-      // Keys are the server's, never the filename.
-      expect(url.pathname).toMatch(new RegExp(`/originals/uploads-gina/${session.uploadId}$`));
+      // Keys are the server's, never the filename, and name the user by a pseudonym, never the id.
+      expect(url.pathname).toMatch(new RegExp(`/originals/[0-9a-f]{32}/${session.uploadId}$`));
+      expect(url.href).not.toContain('uploads-gina');
       // The emulator accepts the bytes that match.
       expect((await client.put(session.original, jpeg)).status).toBe(200);
     });
@@ -102,7 +103,7 @@ describe('POST /v1/uploads', () => {
     it('issues a second URL for the thumbnail under the thumbnails prefix', async () => {
       const session = await client.createUpload({ ...valid, thumbnail: { contentType: 'image/webp', size: 500 } });
       expect(new URL(session.thumbnail!.url).pathname).toMatch(
-        new RegExp(`/thumbnails/uploads-gina/${session.uploadId}$`),
+        new RegExp(`/thumbnails/[0-9a-f]{32}/${session.uploadId}$`),
       );
       expect(session.thumbnail!.headers).toEqual({ 'content-type': 'image/webp', 'content-length': '500' });
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { erasureTargets, ErasureStatus, originalKey } from '@lib/contracts';
+import { LOCAL_USER_KEY_SECRET } from '@lib/config';
+import { erasureTargets, ErasureStatus, originalKey, userKeyFor } from '@lib/contracts';
 import type { PrismaService } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg, waitFor } from '@lib/testing';
@@ -43,7 +44,7 @@ describe('right to erasure, end to end', () => {
 
   async function keysLeft(userId: string): Promise<string[]> {
     const left: string[] = [];
-    for (const { bucket, prefix } of erasureTargets(userId, stack.resources)) {
+    for (const { bucket, prefix } of erasureTargets(userKeyFor(LOCAL_USER_KEY_SECRET, userId), stack.resources)) {
       left.push(...(await storage.listKeys(bucket, prefix)).keys);
     }
     return left;
@@ -62,7 +63,7 @@ describe('right to erasure, end to end', () => {
   it('erases 2,500 images across both buckets in batches, surviving a worker restart and racing uploads', async () => {
     const seeded = await seedUserRows(prisma, user, IMAGES, stack.resources);
     const kept = await seedUserRows(prisma, bystander, 5, stack.resources);
-    const stray = `quarantine/originals/${user}/${randomUUID()}`;
+    const stray = `quarantine/originals/${userKeyFor(LOCAL_USER_KEY_SECRET, user)}/${randomUUID()}`;
     const seedStarted = Date.now();
     await withoutNotifications(stack.s3, [stack.resources.originalsBucket, stack.resources.thumbnailsBucket], () =>
       putObjects(stack.s3, [...seeded.keys, ...kept.keys, { bucket: stack.resources.originalsBucket, key: stray }]),
@@ -122,7 +123,11 @@ describe('right to erasure, end to end', () => {
     expect(done.rowsDeleted).toBeGreaterThanOrEqual(IMAGES * 4);
 
     await waitFor(
-      async () => (await storage.head(stack.resources.originalsBucket, originalKey(user, racing.uploadId))) === null,
+      async () =>
+        (await storage.head(
+          stack.resources.originalsBucket,
+          originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, user), racing.uploadId),
+        )) === null,
       {
         what: 'the racing upload to be removed',
         timeoutMs: 20_000,
@@ -149,7 +154,7 @@ describe('right to erasure, end to end', () => {
   }, 150_000);
 
   it('deletes an object of an erased user that arrives after completion', async () => {
-    const key = originalKey(user, randomUUID());
+    const key = originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, user), randomUUID());
     await storage.put(stack.resources.originalsBucket, key, await makeJpeg(32, 32), 'image/jpeg');
     await waitFor(async () => (await storage.head(stack.resources.originalsBucket, key)) === null, {
       what: 'the late object to be deleted',

@@ -23,6 +23,7 @@ export interface ImageBody {
   originalUrl: string;
   thumbnailUrl: string | null;
   createdAt: string;
+  renditions: Record<string, string | null>;
 }
 
 export interface UploadStatusBody {

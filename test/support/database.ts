@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { SharedConfig } from '@lib/config';
+import { LOCAL_USER_KEY_SECRET, SharedConfig } from '@lib/config';
+import { originalKey, userKeyFor } from '@lib/contracts';
 import { NewUpload, PrismaService } from '@lib/database';
 
 /** A direct connection to this run's database, for asserting on rows. */
@@ -73,7 +74,7 @@ export function newUploadRow(userId: string, id: string = randomUUID()): NewUplo
     contentType: 'image/jpeg',
     size: 10,
     checksumSha256: null,
-    originalKey: `originals/${userId}/${id}`,
+    originalKey: originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, userId), id),
     thumbnailKey: null,
     thumbnailContentType: null,
     thumbnailSize: null,

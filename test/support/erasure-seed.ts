@@ -4,7 +4,8 @@ import {
   PutBucketNotificationConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { originalKey, thumbnailKey } from '@lib/contracts';
+import { LOCAL_USER_KEY_SECRET } from '@lib/config';
+import { originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
 import type { PrismaService } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 
@@ -25,7 +26,9 @@ export async function seedUserRows(
   userId: string,
   count: number,
   buckets: { originalsBucket: string; thumbnailsBucket: string },
+  userKeySecret = LOCAL_USER_KEY_SECRET,
 ): Promise<SeededUser> {
+  const userKey = userKeyFor(userKeySecret, userId);
   const uploadIds = Array.from({ length: count }, () => randomUUID());
   const { originalsBucket: ob, thumbnailsBucket: tb } = buckets;
   for (let i = 0; i < uploadIds.length; i += ROW_CHUNK) {
@@ -33,22 +36,22 @@ export async function seedUserRows(
     await prisma.$executeRaw`
       INSERT INTO uploads (id, user_id, filename, content_type, size, original_key, thumbnail_key, status, expires_at)
       SELECT id, ${userId}, 'holiday-' || id || '.jpg', 'image/jpeg', 4,
-        'originals/' || ${userId} || '/' || id, 'thumbnails/' || ${userId} || '/' || id, 'READY', now()
+        'originals/' || ${userKey} || '/' || id, 'thumbnails/' || ${userKey} || '/' || id, 'READY', now()
       FROM unnest(${ids}::uuid[]) AS id`;
     await prisma.$executeRaw`
       INSERT INTO images (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer)
-      SELECT gen_random_uuid(), id, ${userId}, ${ob}, 'originals/' || ${userId} || '/' || id, 'http://x/' || id,
+      SELECT gen_random_uuid(), id, ${userId}, ${ob}, 'originals/' || ${userKey} || '/' || id, 'http://x/' || id,
         'image/jpeg', 4, 1, 1, 'e', '0'
       FROM unnest(${ids}::uuid[]) AS id`;
     await prisma.$executeRaw`
       INSERT INTO stored_objects (bucket, key, upload_id, role, sequencer, e_tag, bytes, accepted)
-      SELECT b.bucket, b.prefix || ${userId} || '/' || id, id, b.role::"ObjectRole", '0', 'e', 4, true
+      SELECT b.bucket, b.prefix || ${userKey} || '/' || id, id, b.role::"ObjectRole", '0', 'e', 4, true
       FROM unnest(${ids}::uuid[]) AS id,
         (VALUES (${ob}, 'originals/', 'ORIGINAL'), (${tb}, 'thumbnails/', 'THUMBNAIL')) AS b(bucket, prefix, role)`;
   }
   const keys = uploadIds.flatMap((id) => [
-    { bucket: ob, key: originalKey(userId, id) },
-    { bucket: tb, key: thumbnailKey(userId, id) },
+    { bucket: ob, key: originalKey(userKey, id) },
+    { bucket: tb, key: thumbnailKey(userKey, id) },
   ]);
   return { uploadIds, keys };
 }

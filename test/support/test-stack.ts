@@ -10,6 +10,7 @@ import { createSqsClient, QueueRepository } from '@lib/queue';
 import { isolatedDatabase } from './database';
 import { createS3Client } from '@lib/storage';
 import { testAws, uniqueName } from '@lib/testing';
+import { ApiMetricsServer } from '../../apps/api/src/observability/metrics.server';
 import { createApiApp } from '../../apps/api/src/app.factory';
 import { ConsumerDrainService } from '../../apps/worker/src/consumer-drain.service';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -42,6 +43,8 @@ export interface TestStack {
   sqs: SQSClient;
   queue: QueueRepository;
   apiUrl: string;
+  /** The API's Prometheus listener, apart from the public one. */
+  apiMetricsUrl: string;
   api?: NestFastifyApplication;
   worker?: INestApplicationContext;
   startWorker(): Promise<INestApplicationContext>;
@@ -100,16 +103,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     PORT: '0',
     WORKER_WAIT_TIME_SECONDS: '1',
     WORKER_METRICS_PORT: '0',
+    API_METRICS_PORT: '0',
     WORKER_SHUTDOWN_GRACE_SECONDS: '10',
     ...options.env,
   };
 
   let api: NestFastifyApplication | undefined;
   let apiUrl = '';
+  let apiMetricsUrl = '';
   if (options.api !== false) {
     api = await createApiApp(loadApiConfig(env));
     await api.listen({ host: '127.0.0.1', port: options.apiPort ?? 0 });
     apiUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
+    apiMetricsUrl = `http://127.0.0.1:${api.get(ApiMetricsServer).port}/metrics`;
   }
 
   let runner: LocalLambdaRunner | undefined;
@@ -120,6 +126,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     sqs,
     queue,
     apiUrl,
+    apiMetricsUrl,
     api,
     async startWorker() {
       const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(loadWorkerConfig(env)), {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadErasureCliConfig, SharedConfig } from '@lib/config';
-import { erasureUserHash, ErasureStatus, USER_ID_PATTERN } from '@lib/contracts';
+import { erasureSubject, ErasureStatus, USER_ID_PATTERN } from '@lib/contracts';
 import { ErasureRepository, PrismaService, toErasureStatus } from '@lib/database';
 
 const USAGE = `Right-to-erasure requests (the worker does the deleting).
@@ -61,7 +61,10 @@ export async function runErasureCli(argv: string[], io: ErasureCliIo): Promise<n
     switch (command) {
       case 'request': {
         if (!USER_ID_PATTERN.test(arg)) throw new UsageError('not a valid user id');
-        const { record, created } = await erasures.request(arg, erasureUserHash(config.erasure.auditSalt, arg), actor);
+        const { record, created } = await erasures.request(
+          erasureSubject(arg, { auditSalt: config.erasure.auditSalt, userKeySecret: config.userKeySecret }),
+          actor,
+        );
         if (!values.json) io.out(created ? 'erasure requested' : 'an erasure of this user is already open');
         show(toErasureStatus(record));
         id = record.id;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { databaseUrl } from '@lib/config';
+import { databaseUrl, LOCAL_USER_KEY_SECRET } from '@lib/config';
 
 /** Repository root, from both tools/local-stack (ts) and dist/tools/local-stack (js). */
 export const ROOT = __dirname.includes(`${join('dist', 'tools')}`)
@@ -34,6 +34,7 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     DEV_TOKEN_ENABLED: env.DEV_TOKEN_ENABLED ?? 'true',
     WEB_CLIENT_ENABLED: env.WEB_CLIENT_ENABLED ?? 'true',
     RENDER_SIGNING_SECRET: env.RENDER_SIGNING_SECRET ?? 'local-only-render-signing-secret-0000000000',
+    USER_KEY_SECRET: env.USER_KEY_SECRET ?? LOCAL_USER_KEY_SECRET,
     DLQ_MAX_RECEIVE_COUNT: env.DLQ_MAX_RECEIVE_COUNT ?? '5',
     WORKER_VISIBILITY_TIMEOUT_SECONDS: env.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? '60',
   };

@@ -5,6 +5,8 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { ApiConfig } from '@lib/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { problemClientErrorHandler, problemFrameworkErrorHandler } from './common/client-error.handler';
+import { registerJsonBodyParser } from './common/json-body.parser';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { registerHttpObservability } from './observability/http-observability';
@@ -17,14 +19,18 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   const adapter = new FastifyAdapter({
     bodyLimit: 64 * 1024,
     trustProxy: true,
-    // Render URLs carry the original's key and ETag in one path segment (Fastify's default is 100).
-    routerOptions: { maxParamLength: 1024 },
+    // A render token (pseudonym + image id) is 69 characters; nothing needs more than this.
+    routerOptions: { maxParamLength: 256 },
+    clientErrorHandler: problemClientErrorHandler,
+    frameworkErrors: problemFrameworkErrorHandler,
     // Request lines come from nestjs-pino (httpLoggerModule), in the shape of every other line.
     logger: false,
     genReqId: requestId,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
+    // Our own JSON parser (registerJsonBodyParser) replaces Nest's and Fastify's.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   // The API serves JSON only; the interactive docs at /docs need inline scripts and styles.
@@ -32,6 +38,7 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   registerHttpObservability(app);
   // JSON is the only request body this API reads; anything else is a 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableCors({
@@ -42,8 +49,11 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     maxAge: 600,
   });
 
-  const document = createOpenApiDocument(app, config.publicBaseUrl);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  // Off by default in production (API_DOCS_ENABLED): the document maps every route for a prober.
+  if (config.docsEnabled) {
+    const document = createOpenApiDocument(app, config.publicBaseUrl);
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  }
   app.enableShutdownHooks();
   await registerWebClient(app, config);
   return app;

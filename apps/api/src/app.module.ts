@@ -14,13 +14,13 @@ import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiMetrics } from './observability/api.metrics';
 import { httpLoggerModule } from './observability/http-logging';
-import { MetricsController } from './observability/metrics.controller';
+import { ApiMetricsServer } from './observability/metrics.server';
 import { RateLimiter } from './common/rate-limiter';
 import { ImageUrlService } from './images/image-url.service';
 import { ImageController } from './images/image.controller';
 import { ImageService } from './images/image.service';
 import { RenderController } from './render/render.controller';
-import { RenderService } from './render/render.service';
+import { RENDER_URL_RATE_LIMITER, RenderService } from './render/render.service';
 import { UploadController } from './uploads/upload.controller';
 import { UPLOAD_RATE_LIMITER, UploadService } from './uploads/upload.service';
 
@@ -44,7 +44,6 @@ export class AppModule {
         ImageController,
         DevTokenController,
         HealthController,
-        MetricsController,
         UserErasureController,
         AdminErasureController,
         RenderController,
@@ -60,12 +59,17 @@ export class AppModule {
         RenderService,
         HealthService,
         ApiMetrics,
+        ApiMetricsServer,
         ErasureRepository,
         ErasureService,
         ...adminDlqProviders,
         {
           provide: UPLOAD_RATE_LIMITER,
           useFactory: () => new RateLimiter(config.uploads.ratePerMinute, 60_000),
+        },
+        {
+          provide: RENDER_URL_RATE_LIMITER,
+          useFactory: () => new RateLimiter(config.render.urlRatePerMinute, 60_000),
         },
       ],
     };

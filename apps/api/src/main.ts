@@ -7,7 +7,11 @@ async function bootstrap(): Promise<void> {
   const config = loadApiConfig(process.env);
   const app = await createApiApp(config);
   await app.listen({ host: config.host, port: config.port });
-  new Logger('Api').log({ msg: 'api listening', url: config.publicBaseUrl, docs: `${config.publicBaseUrl}/docs` });
+  new Logger('Api').log({
+    msg: 'api listening',
+    url: config.publicBaseUrl,
+    ...(config.docsEnabled ? { docs: `${config.publicBaseUrl}/docs` } : {}),
+  });
 }
 
 bootstrap().catch((error: unknown) => {

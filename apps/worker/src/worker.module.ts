@@ -4,6 +4,7 @@ import { SqsModule } from '@ssut/nestjs-sqs';
 import { awsProviders } from '@lib/aws';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { DatabaseModule, ErasureRepository } from '@lib/database';
+import { cdnProviders } from './cdn/cdn.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';
@@ -64,6 +65,7 @@ export class WorkerModule {
         ErasureAlerts,
         ErasureRunner,
         ErasureScheduler,
+        ...cdnProviders,
       ],
     };
   }

@@ -46,6 +46,12 @@ export interface RenderConfig {
   /** Memory for recently read originals (0 = off), and how often a cached one is re-checked with S3. */
   originalCacheBytes: number;
   originalRecheckMs: number;
+  urlRatePerMinute: number;
+  /** Allowed output sides in px, ascending; requests are rounded up to the next one. */
+  sizeLadder: number[];
+  avifCap: { pixels: number; effort: number; quality: number };
+  /** When set, the render route requires X-Origin-Verify with this value (only the CDN has it). */
+  originSecret?: string;
 }
 
 export interface QueueConfig {
@@ -117,6 +123,8 @@ export interface ErasureConfig {
 
 export interface SharedConfig {
   logLevel: string;
+  /** HMAC key of the per-user pseudonym that object keys carry instead of the user id. */
+  userKeySecret: string;
   aws: AwsConfig;
   storage: StorageConfig;
   queue: QueueConfig;
@@ -136,6 +144,9 @@ export interface ApiConfig extends SharedConfig {
   /** Local mode only: also serve the reference web client (dist/web) at /. */
   webClientEnabled: boolean;
   logging: { successSampleRate: number; slowRequestMs: number };
+  /** Prometheus metrics listen here, apart from the public listener. */
+  metrics: { host: string; port: number };
+  docsEnabled: boolean;
 }
 
 export interface WorkerConfig extends SharedConfig {
@@ -160,6 +171,8 @@ export interface WorkerConfig extends SharedConfig {
     maxDeferSeconds: number;
   };
   dlq: DlqConfig & { alerts: DlqAlertConfig; slack: SlackConfig };
+  /** Invalidation of deleted images' CDN paths; without a distribution the calls are only recorded. */
+  cdn: { distributionId?: string; intervalSeconds: number; maxPathsPerBatch: number };
 }
 
 export interface ForwarderConfig {
@@ -190,6 +203,45 @@ function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.inf
 
 /** Local runs and tests only: production refuses to start without ERASURE_AUDIT_SALT. */
 const LOCAL_ERASURE_AUDIT_SALT = 'local-erasure-audit-salt-not-a-secret';
+/** Local runs and tests only, like the salt above. */
+export const LOCAL_USER_KEY_SECRET = 'local-only-user-key-secret-not-a-secret-0000';
+
+/**
+ * Secrets published in this repository (local defaults, compose, docs). With
+ * NODE_ENV=production none of them is accepted, nor anything that reads like a placeholder.
+ */
+export const WELL_KNOWN_SECRETS: readonly string[] = [
+  'local-only-secret-do-not-use-in-production-000',
+  'local-only-render-signing-secret-0000000000',
+  LOCAL_ERASURE_AUDIT_SALT,
+  LOCAL_USER_KEY_SECRET,
+];
+const PLACEHOLDER_SECRET = /local-only|not-a-secret|do-not-use|change-?me|placeholder/i;
+
+const PRODUCTION_SECRETS = [
+  'AUTH_JWT_SECRET',
+  'RENDER_SIGNING_SECRET',
+  'ERASURE_AUDIT_SALT',
+  'USER_KEY_SECRET',
+  'RENDER_ORIGIN_SECRET',
+] as const;
+
+function refuseWellKnownSecrets(
+  env: Partial<Record<(typeof PRODUCTION_SECRETS)[number], string>>,
+  ctx: z.RefinementCtx,
+) {
+  if (process.env.NODE_ENV !== 'production') return;
+  for (const name of PRODUCTION_SECRETS) {
+    const value = env[name];
+    if (value !== undefined && (WELL_KNOWN_SECRETS.includes(value) || PLACEHOLDER_SECRET.test(value))) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [name],
+        message: 'is a well-known local value; production needs a secret of its own',
+      });
+    }
+  }
+}
 
 const sharedSchema = awsEnv
   .merge(storageEnv)
@@ -199,9 +251,22 @@ const sharedSchema = awsEnv
   .merge(dlqEnv)
   .merge(erasureEnv);
 
+/** Both the API and the worker make (and erase) keys under the user's pseudonym. */
+function productionChecks(env: Parameters<typeof refuseWellKnownSecrets>[0], ctx: z.RefinementCtx) {
+  if (env.USER_KEY_SECRET === undefined && process.env.NODE_ENV === 'production') {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['USER_KEY_SECRET'],
+      message: 'required with NODE_ENV=production (HMAC key of the user pseudonym in object keys)',
+    });
+  }
+  refuseWellKnownSecrets(env, ctx);
+}
+
 function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): SharedConfig {
   return {
     logLevel: env.LOG_LEVEL,
+    userKeySecret: env.USER_KEY_SECRET ?? LOCAL_USER_KEY_SECRET,
     aws: {
       region: env.AWS_REGION,
       endpoint: env.AWS_ENDPOINT_URL,
@@ -238,12 +303,22 @@ function toErasureConfig(env: z.infer<typeof erasureEnv>): ErasureConfig {
 }
 
 /** The erasure CLI only needs the database and the audit salt, not the queues or S3. */
-export function loadErasureCliConfig(raw: NodeJS.ProcessEnv): Pick<SharedConfig, 'database' | 'erasure'> {
-  const env = parse(databaseEnv.merge(erasureEnv), raw);
-  return { database: { url: databaseUrl(raw), poolSize: 2 }, erasure: toErasureConfig(env) };
+export function loadErasureCliConfig(
+  raw: NodeJS.ProcessEnv,
+): Pick<SharedConfig, 'database' | 'erasure' | 'userKeySecret'> {
+  const env = parse(
+    databaseEnv.merge(erasureEnv).superRefine((checked, ctx) => productionChecks(checked, ctx)),
+    raw,
+  );
+  return {
+    database: { url: databaseUrl(raw), poolSize: 2 },
+    erasure: toErasureConfig(env),
+    userKeySecret: env.USER_KEY_SECRET ?? LOCAL_USER_KEY_SECRET,
+  };
 }
 
 const apiSchema = sharedSchema.merge(apiEnv).superRefine((env, ctx) => {
+  productionChecks(env, ctx);
   if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
@@ -303,13 +378,26 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       timeoutMs: env.RENDER_TIMEOUT_MS,
       originalCacheBytes: env.RENDER_ORIGINAL_CACHE_MB * 1024 * 1024,
       originalRecheckMs: env.RENDER_ORIGINAL_RECHECK_MS,
+      urlRatePerMinute: env.RENDER_URL_RATE_LIMIT_PER_MINUTE,
+      sizeLadder: [...new Set(env.RENDER_SIZE_LADDER.split(',').map((side) => Number(side.trim())))]
+        .filter((side) => side > 0)
+        .sort((a, b) => a - b),
+      avifCap: {
+        pixels: env.RENDER_AVIF_CAP_PIXELS,
+        effort: env.RENDER_AVIF_MAX_EFFORT,
+        quality: env.RENDER_AVIF_MAX_QUALITY,
+      },
+      originSecret: env.RENDER_ORIGIN_SECRET,
     },
     dlq: { peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS },
     webClientEnabled: env.WEB_CLIENT_ENABLED,
+    metrics: { host: env.API_METRICS_HOST, port: env.API_METRICS_PORT },
+    docsEnabled: env.API_DOCS_ENABLED ?? process.env.NODE_ENV !== 'production',
   };
 }
 
 const workerSchema = sharedSchema.merge(workerEnv.merge(dlqAlertEnv)).superRefine((env, ctx) => {
+  productionChecks(env, ctx);
   if (env.WORKER_HEARTBEAT_SECONDS >= env.WORKER_VISIBILITY_TIMEOUT_SECONDS) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
@@ -339,6 +427,11 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
       expiryGraceSeconds: env.UPLOAD_EXPIRY_GRACE_SECONDS,
       yieldBacklog: env.SWEEP_YIELD_BACKLOG,
       maxDeferSeconds: env.SWEEP_MAX_DEFER_SECONDS,
+    },
+    cdn: {
+      distributionId: env.CDN_DISTRIBUTION_ID,
+      intervalSeconds: env.CDN_INVALIDATION_INTERVAL_SECONDS,
+      maxPathsPerBatch: env.CDN_INVALIDATION_MAX_PATHS,
     },
     dlq: {
       peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS,

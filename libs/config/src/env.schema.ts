@@ -81,6 +81,25 @@ export const apiEnv = z.object({
   // 0 turns the cache of recently read originals off.
   RENDER_ORIGINAL_CACHE_MB: envInt(0, 4096).default(48),
   RENDER_ORIGINAL_RECHECK_MS: envInt(0, 60_000).default(1000),
+  // render-url mints per user and minute; each new size is a render the origin pays for.
+  RENDER_URL_RATE_LIMIT_PER_MINUTE: envInt(1, 1_000_000).default(60),
+  // Requested widths and heights are rounded up to the next step of this ladder (px).
+  RENDER_SIZE_LADDER: z
+    .string()
+    .regex(/^\s*\d{1,5}\s*(,\s*\d{1,5}\s*)*$/, 'expected px[,px...]')
+    .default('64,128,256,320,480,640,768,960,1200,1600,2048,2560,3200,4096'),
+  // Above this many output pixels AVIF is encoded with at most the capped effort and quality.
+  RENDER_AVIF_CAP_PIXELS: envInt(1, 1_000_000_000).default(1_000_000),
+  RENDER_AVIF_MAX_EFFORT: envInt(0, 9).default(1),
+  RENDER_AVIF_MAX_QUALITY: envInt(1, 100).default(60),
+  // Set (production): the render route answers only requests carrying X-Origin-Verify with this
+  // value, which the CDN adds as a custom origin header, so nobody can bypass the CDN's cache.
+  RENDER_ORIGIN_SECRET: z.string().min(32, 'RENDER_ORIGIN_SECRET must be at least 32 characters').optional(),
+  // Prometheus metrics on their own listener, never the public one (0 = a free port).
+  API_METRICS_PORT: envInt(0, 65535).default(9465),
+  API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // The OpenAPI document and its UI at /docs; off by default with NODE_ENV=production.
+  API_DOCS_ENABLED: envBoolean.optional(),
   // Local mode only: the API also serves the reference web client (dist/web) at /.
   WEB_CLIENT_ENABLED: envBoolean.default('false'),
 });
@@ -104,6 +123,11 @@ export const workerEnv = z.object({
   SWEEP_YIELD_BACKLOG: envInt(0, 1_000_000).default(10),
   SWEEP_MAX_DEFER_SECONDS: envInt(0, 24 * 3600).default(600),
   UPLOAD_EXPIRY_GRACE_SECONDS: envInt(0, 7 * 24 * 3600).default(300),
+  // Unset: invalidations are recorded locally (logged) instead of sent to CloudFront.
+  CDN_DISTRIBUTION_ID: z.string().min(1).max(128).optional(),
+  CDN_INVALIDATION_INTERVAL_SECONDS: envInt(1, 3600).default(10),
+  // CloudFront allows 15 wildcard paths in progress per distribution; one batch stays within it.
+  CDN_INVALIDATION_MAX_PATHS: envInt(1, 3000).default(15),
 });
 
 export const forwarderEnv = z.object({
@@ -140,6 +164,9 @@ export const erasureEnv = z.object({
     .refine((value) => value !== undefined || process.env.NODE_ENV !== 'production', {
       message: 'required with NODE_ENV=production (HMAC key for erased user ids)',
     }),
+  // HMAC key of the per-user pseudonym in object keys (and so in URLs); erasure finds a user's
+  // objects by it, so it is never rotated.
+  USER_KEY_SECRET: z.string().min(32, 'USER_KEY_SECRET must be at least 32 characters').optional(),
   ERASURE_OBJECT_BATCH_SIZE: envInt(1, 1000).default(1000),
   ERASURE_ROW_BATCH_SIZE: envInt(1, 10_000).default(500),
   ERASURE_BATCH_PAUSE_MS: envInt(0, 60_000).default(50),

@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { ORIGINALS_PREFIX, QUARANTINE_PREFIX, RENDITIONS_PREFIX, THUMBNAILS_PREFIX } from './object-key';
+import {
+  ORIGINALS_PREFIX,
+  QUARANTINE_PREFIX,
+  RENDITIONS_PREFIX,
+  THUMBNAILS_PREFIX,
+  USER_KEY_PATTERN,
+} from './object-key';
+import { userKeyFor } from './user-key';
 
 export type ErasureStateName = 'REQUESTED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
 
@@ -16,6 +23,8 @@ export interface ErasureStatus {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When the CDN's copies of the user's images were invalidated (after completion). */
+  cdnInvalidatedAt: string | null;
 }
 
 /**
@@ -26,6 +35,21 @@ export function erasureUserHash(salt: string, userId: string): string {
   return createHmac('sha256', salt).update(userId, 'utf8').digest('hex');
 }
 
+/** Every name an erasure knows a user by: the id, its audit hash, its pseudonym in keys. */
+export interface ErasureSubject {
+  userId: string;
+  userIdHash: string;
+  userKey: string;
+}
+
+export function erasureSubject(userId: string, secrets: { auditSalt: string; userKeySecret: string }): ErasureSubject {
+  return {
+    userId,
+    userIdHash: erasureUserHash(secrets.auditSalt, userId),
+    userKey: userKeyFor(secrets.userKeySecret, userId),
+  };
+}
+
 const USER_PREFIXES = [ORIGINALS_PREFIX, THUMBNAILS_PREFIX, RENDITIONS_PREFIX];
 
 /**
@@ -34,20 +58,20 @@ const USER_PREFIXES = [ORIGINALS_PREFIX, THUMBNAILS_PREFIX, RENDITIONS_PREFIX];
  * wrong bucket, or moved aside to quarantine, is found as well.
  */
 export function erasureTargets(
-  userId: string,
+  userKey: string,
   buckets: { originalsBucket: string; thumbnailsBucket: string },
 ): { bucket: string; prefix: string }[] {
-  const prefixes = USER_PREFIXES.flatMap((p) => [`${p}${userId}/`, `${QUARANTINE_PREFIX}${p}${userId}/`]);
+  const prefixes = USER_PREFIXES.flatMap((p) => [`${p}${userKey}/`, `${QUARANTINE_PREFIX}${p}${userKey}/`]);
   return [buckets.originalsBucket, buckets.thumbnailsBucket].flatMap((bucket) =>
     prefixes.map((prefix) => ({ bucket, prefix })),
   );
 }
 
-/** The user id a key belongs to by the key layout, or null for keys outside it. */
-export function userIdOfKey(key: string): string | null {
+/** The user pseudonym a key is under by the key layout, or null for keys outside it. */
+export function userKeyOfKey(key: string): string | null {
   const rest = key.startsWith(QUARANTINE_PREFIX) ? key.slice(QUARANTINE_PREFIX.length) : key;
   const prefix = USER_PREFIXES.find((p) => rest.startsWith(p));
   if (!prefix) return null;
-  const userId = rest.slice(prefix.length).split('/')[0];
-  return userId ? userId : null;
+  const userKey = rest.slice(prefix.length).split('/')[0];
+  return userKey && USER_KEY_PATTERN.test(userKey) ? userKey : null;
 }

@@ -3,3 +3,4 @@ export * from './upload-event.message';
 export * from './upload.contract';
 export * from './s3-event.mapping';
 export * from './erasure.contract';
+export * from './user-key';

@@ -1,6 +1,7 @@
 /**
- * Object keys are made by the server, never from the client's filename, so the key alone
- * says whose object it is and which upload it belongs to.
+ * Object keys are made by the server, never from the client's filename. They name the owner
+ * by a pseudonym (see user-key.ts), never by the user id: keys end up in every presigned and CDN
+ * URL, and identity providers' subjects are often e-mail addresses.
  */
 export const ORIGINALS_PREFIX = 'originals/';
 export const THUMBNAILS_PREFIX = 'thumbnails/';
@@ -10,29 +11,31 @@ export type ObjectRole = 'ORIGINAL' | 'THUMBNAIL';
 
 export interface ParsedObjectKey {
   role: ObjectRole;
-  userId: string;
+  userKey: string;
   uploadId: string;
 }
 
-/** What a `sub` claim may contain to become part of a key (Auth0 and Cognito ids fit). */
+/** What a `sub` claim may contain to be accepted as a user id (Auth0 and Cognito ids fit). */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._@|:-]{1,128}$/;
+/** A user pseudonym: 128 bits of an HMAC, lowercase hex. */
+export const USER_KEY_PATTERN = /^[0-9a-f]{32}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function originalKey(userId: string, uploadId: string): string {
-  return `${ORIGINALS_PREFIX}${userId}/${uploadId}`;
+export function originalKey(userKey: string, uploadId: string): string {
+  return `${ORIGINALS_PREFIX}${userKey}/${uploadId}`;
 }
 
-export function thumbnailKey(userId: string, uploadId: string): string {
-  return `${THUMBNAILS_PREFIX}${userId}/${uploadId}`;
+export function thumbnailKey(userKey: string, uploadId: string): string {
+  return `${THUMBNAILS_PREFIX}${userKey}/${uploadId}`;
 }
 
 export function parseObjectKey(key: string): ParsedObjectKey | null {
   const parts = key.split('/');
   if (parts.length !== 3) return null;
-  const [prefix, userId, uploadId] = parts as [string, string, string];
-  if (!USER_ID_PATTERN.test(userId) || !UUID_PATTERN.test(uploadId)) return null;
-  if (prefix + '/' === ORIGINALS_PREFIX) return { role: 'ORIGINAL', userId, uploadId };
-  if (prefix + '/' === THUMBNAILS_PREFIX) return { role: 'THUMBNAIL', userId, uploadId };
+  const [prefix, userKey, uploadId] = parts as [string, string, string];
+  if (!USER_KEY_PATTERN.test(userKey) || !UUID_PATTERN.test(uploadId)) return null;
+  if (prefix + '/' === ORIGINALS_PREFIX) return { role: 'ORIGINAL', userKey, uploadId };
+  if (prefix + '/' === THUMBNAILS_PREFIX) return { role: 'THUMBNAIL', userKey, uploadId };
   return null;
 }
 
@@ -46,6 +49,12 @@ export function isUploadKey(key: string): boolean {
  */
 export const RENDITIONS_PREFIX = 'renditions/';
 
-export function renditionKey(userId: string, uploadId: string, name: string, extension: string): string {
-  return `${RENDITIONS_PREFIX}${userId}/${uploadId}/${name}.${extension}`;
+export function renditionKey(userKey: string, uploadId: string, name: string, extension: string): string {
+  return `${RENDITIONS_PREFIX}${userKey}/${uploadId}/${name}.${extension}`;
+}
+
+/** The pseudonym an upload's keys are under, read from its original's key (null outside the layout). */
+export function userKeyOfOriginal(originalKey: string): string | null {
+  const parsed = parseObjectKey(originalKey);
+  return parsed?.role === 'ORIGINAL' ? parsed.userKey : null;
 }

@@ -6,6 +6,7 @@ import { RenditionRepository } from './rendition.repository';
 import { UploadMaintenanceRepository } from './upload-maintenance.repository';
 import { UploadRepository } from './upload.repository';
 import { AuditRepository } from './audit.repository';
+import { CdnInvalidationRepository } from './cdn-invalidation.repository';
 import { DlqAlertStateRepository } from './dlq-alert-state.repository';
 
 const PROVIDERS = [
@@ -17,6 +18,7 @@ const PROVIDERS = [
   UploadMaintenanceRepository,
   AuditRepository,
   DlqAlertStateRepository,
+  CdnInvalidationRepository,
 ];
 
 @Global()

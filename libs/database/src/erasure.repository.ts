@@ -2,16 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ErasureStateName, ErasureStatus } from '@lib/contracts';
 import { PrismaService } from './prisma.service';
+import { invalidationRows } from './cdn-invalidation.repository';
 import { withDb } from './prisma-error';
 
-export interface ErasureRecord extends Omit<ErasureStatus, 'createdAt' | 'startedAt' | 'finishedAt'> {
+export interface ErasureRecord extends Omit<
+  ErasureStatus,
+  'createdAt' | 'startedAt' | 'finishedAt' | 'cdnInvalidatedAt'
+> {
   userId: string | null;
   userIdHash: string;
+  userKey: string | null;
   targetIndex: number;
   continuationToken: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  cdnInvalidatedAt: Date | null;
 }
 
 /** A request this worker holds; `leaseOwner` guards every write it makes. */
@@ -30,6 +36,7 @@ interface ErasureRow {
   id: string;
   user_id: string | null;
   user_id_hash: string;
+  user_key: string | null;
   requested_by: string;
   state: ErasureStateName;
   phase: string;
@@ -43,6 +50,7 @@ interface ErasureRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  cdn_invalidated_at: Date | null;
 }
 
 const OPEN_STATES = `('REQUESTED', 'RUNNING', 'FAILED')`;
@@ -57,35 +65,38 @@ export class ErasureRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Opens a request, or answers the user's unfinished one (a repeated click or a retry must
-   * not start a second run). `created` says which. Also writes the audit row.
+   * Opens a request, or answers the user's existing one in any state (a repeated click, a retry,
+   * or a request after completion must neither start a second run nor store the clear id again).
+   * `created` says which. Also writes the audit row. An erased user can create nothing new, so a
+   * completed request stays the answer.
    */
   async request(
-    userId: string,
-    userIdHash: string,
+    user: { userId: string; userIdHash: string; userKey: string },
     requestedBy: string,
   ): Promise<{ record: ErasureRecord; created: boolean }> {
     return withDb(async () => {
       const inserted = await this.prisma.$queryRawUnsafe<ErasureRow[]>(
-        `INSERT INTO erasure_requests (id, user_id, user_id_hash, requested_by)
-         VALUES ($1::uuid, $2, $3, $4)
+        `INSERT INTO erasure_requests (id, user_id, user_id_hash, user_key, requested_by)
+         SELECT $1::uuid, $2, $3, $4, $5
+         WHERE NOT EXISTS (SELECT 1 FROM erasure_requests WHERE user_id_hash = $3)
          ON CONFLICT (user_id_hash) WHERE state IN ${OPEN_STATES} DO NOTHING
          RETURNING *`,
         randomUUID(),
-        userId,
-        userIdHash,
+        user.userId,
+        user.userIdHash,
+        user.userKey,
         requestedBy,
       );
       if (inserted[0]) {
         await this.audit(requestedBy, 'erasure.requested', inserted[0].id, 0, {});
         return { record: toRecord(inserted[0]), created: true };
       }
-      const open = await this.prisma.$queryRawUnsafe<ErasureRow[]>(
-        `SELECT * FROM erasure_requests WHERE user_id_hash = $1 AND state IN ${OPEN_STATES} LIMIT 1`,
-        userIdHash,
+      const existing = await this.prisma.$queryRawUnsafe<ErasureRow[]>(
+        `SELECT * FROM erasure_requests WHERE user_id_hash = $1 ORDER BY created_at DESC LIMIT 1`,
+        user.userIdHash,
       );
-      if (!open[0]) throw new Error('erasure request vanished between insert and select');
-      return { record: toRecord(open[0]), created: false };
+      if (!existing[0]) throw new Error('erasure request vanished between insert and select');
+      return { record: toRecord(existing[0]), created: false };
     });
   }
 
@@ -110,6 +121,15 @@ export class ErasureRepository {
     const rows = await withDb(
       () => this.prisma.$queryRaw<{ one: number }[]>`
         SELECT 1 AS one FROM erasure_requests WHERE user_id_hash = ${userIdHash} LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+
+  /** Whether the pseudonym an object key is under belongs to a user being or already erased. */
+  async isErasedUserKey(userKey: string): Promise<boolean> {
+    const rows = await withDb(
+      () => this.prisma.$queryRaw<{ one: number }[]>`
+        SELECT 1 AS one FROM erasure_requests WHERE user_key = ${userKey} LIMIT 1`,
     );
     return rows.length > 0;
   }
@@ -224,23 +244,37 @@ export class ErasureRepository {
 
   /**
    * Done: the clear user id and the S3 cursor (whose keys name the user) are cleared in the
-   * same transaction as the audit row, so the proof and the forgetting happen together.
+   * same transaction as the audit row, so the proof and the forgetting happen together. Wherever
+   * the audit trail (or another erasure request) names the user as actor, the name becomes the
+   * pseudonym `erased:<hash>`, so the trail keeps its shape without the person.
    */
-  async complete(claim: ClaimedErasure): Promise<boolean> {
+  async complete(claim: ClaimedErasure, cdnPaths: string[] = []): Promise<boolean> {
+    const pseudonym = erasedActor(claim.userIdHash);
     return withDb(() =>
       this.prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<ErasureRow[]>`
           UPDATE erasure_requests SET
             state = 'COMPLETED', phase = 'done', user_id = NULL, continuation_token = NULL,
+            requested_by = CASE WHEN requested_by = ${claim.userId} THEN ${pseudonym} ELSE requested_by END,
             lease_owner = NULL, finished_at = now(), updated_at = now()
           WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'
           RETURNING *`;
         const row = rows[0];
         if (!row) return false;
         await tx.$executeRaw`
+          UPDATE erasure_requests SET requested_by = ${pseudonym} WHERE requested_by = ${claim.userId}`;
+        // JSON string values equal to the id are replaced too (an admin's detail naming them).
+        await tx.$executeRaw`
+          UPDATE audit_events SET
+            actor = CASE WHEN actor = ${claim.userId} THEN ${pseudonym} ELSE actor END,
+            detail = replace(detail::text, to_json(${claim.userId}::text)::text, to_json(${pseudonym}::text)::text)::jsonb
+          WHERE actor = ${claim.userId} OR strpos(detail::text, to_json(${claim.userId}::text)::text) > 0`;
+        await tx.$executeRaw`
           INSERT INTO audit_events (id, actor, action, target, count, detail)
           VALUES (${randomUUID()}::uuid, ${row.requested_by}, 'erasure.completed', ${row.id}, ${row.objects_deleted + row.rows_deleted},
             ${JSON.stringify(auditDetail(row))}::jsonb)`;
+        // The CDN's copies go too; the worker stamps cdn_invalidated_at once they are invalidated.
+        await tx.cdnInvalidation.createMany({ data: invalidationRows(cdnPaths, row.id) });
         return true;
       }),
     );
@@ -289,6 +323,11 @@ export class ErasureRepository {
   }
 }
 
+/** How the audit trail names a user once they are erased. */
+export function erasedActor(userIdHash: string): string {
+  return `erased:${userIdHash}`;
+}
+
 /** Counts and times only: the audit trail must hold no personal data. */
 function auditDetail(row: ErasureRow): Record<string, unknown> {
   return {
@@ -308,6 +347,7 @@ function toRecord(row: ErasureRow): ErasureRecord {
     id: row.id,
     userId: row.user_id,
     userIdHash: row.user_id_hash,
+    userKey: row.user_key,
     requestedBy: row.requested_by,
     state: row.state,
     phase: row.phase,
@@ -320,6 +360,7 @@ function toRecord(row: ErasureRow): ErasureRecord {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    cdnInvalidatedAt: row.cdn_invalidated_at,
   };
 }
 
@@ -337,5 +378,6 @@ export function toErasureStatus(record: ErasureRecord): ErasureStatus {
     createdAt: record.createdAt.toISOString(),
     startedAt: record.startedAt?.toISOString() ?? null,
     finishedAt: record.finishedAt?.toISOString() ?? null,
+    cdnInvalidatedAt: record.cdnInvalidatedAt?.toISOString() ?? null,
   };
 }

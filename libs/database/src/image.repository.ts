@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { invalidationRows } from './cdn-invalidation.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 
@@ -46,6 +47,11 @@ export class ImageRepository {
     return image ? (await this.withThumbnails([image]))[0]! : null;
   }
 
+  /** The image of a READY upload, whoever owns it (the render route checks the owner itself). */
+  async findReady(id: string): Promise<ImageRecord | null> {
+    return withDb(() => this.prisma.image.findFirst({ where: { id, upload: { status: 'READY' } } }));
+  }
+
   /** Newest first; `limit + 1` rows are read to know whether another page exists. */
   async listOwned(
     userId: string,
@@ -67,9 +73,18 @@ export class ImageRepository {
     return { items: await this.withThumbnails(rows.slice(0, limit)), hasMore: rows.length > limit };
   }
 
-  /** Removes the upload and, by cascade, its image and object records. */
-  async deleteUpload(uploadId: string): Promise<void> {
-    await withDb(() => this.prisma.upload.deleteMany({ where: { id: uploadId } }));
+  /**
+   * Removes the upload and, by cascade, its image and object records; in the same transaction
+   * queues the CDN paths that may still hold copies, so the delete and its invalidation commit
+   * together.
+   */
+  async deleteUpload(uploadId: string, cdnPaths: string[] = []): Promise<void> {
+    await withDb(() =>
+      this.prisma.$transaction([
+        this.prisma.cdnInvalidation.createMany({ data: invalidationRows(cdnPaths) }),
+        this.prisma.upload.deleteMany({ where: { id: uploadId } }),
+      ]),
+    );
   }
 
   private async withThumbnails(images: ImageRecord[]): Promise<ImageWithThumbnail[]> {

@@ -39,6 +39,11 @@ export const errors = {
 
   unsupportedMediaType: (detail: string) => new AppError(ErrorCode.UnsupportedMediaType, { detail }),
 
+  headersTooLarge: () =>
+    new AppError(ErrorCode.HeadersTooLarge, { detail: 'The request headers exceed the size this API accepts.' }),
+
+  requestTimeout: () => new AppError(ErrorCode.RequestTimeout, { detail: 'The request was not received in time.' }),
+
   rateLimited: (retryAfterSeconds: number, detail: string) =>
     new AppError(ErrorCode.RateLimited, {
       detail,

@@ -22,6 +22,8 @@ export interface ResizeSpec {
   format: RenderFormat;
   /** 1..100; ignored by PNG (lossless). */
   quality: number;
+  /** AVIF encoder effort 0..9 (default 2); callers cap it for large outputs. */
+  effort?: number;
 }
 
 export interface ResizeLimits {
@@ -31,11 +33,11 @@ export interface ResizeLimits {
   timeoutMs?: number;
 }
 
-function encode(pipeline: Sharp, format: RenderFormat, quality: number): Sharp {
+function encode(pipeline: Sharp, format: RenderFormat, quality: number, effort = 2): Sharp {
   switch (format) {
     case 'avif':
       // effort 2: the default (4) costs several times the CPU for a few percent of bytes.
-      return pipeline.avif({ quality, effort: 2 });
+      return pipeline.avif({ quality, effort });
     case 'webp':
       return pipeline.webp({ quality });
     case 'jpeg':
@@ -68,7 +70,7 @@ export async function renderResized(
     })
     .keepIccProfile();
   if (limits.timeoutMs) pipeline = pipeline.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
-  pipeline = encode(pipeline, spec.format, spec.quality);
+  pipeline = encode(pipeline, spec.format, spec.quality, spec.effort);
   if (Buffer.isBuffer(source)) {
     pipeline.end(source);
   } else {

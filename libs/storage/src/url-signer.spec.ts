@@ -128,6 +128,33 @@ describe('UrlSigner', () => {
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe(identity.sessionToken ?? null);
   });
 
+  it('makes S3 answer a GET with a Cache-Control no longer than the URL lives, signed as the SDK would', async () => {
+    const get = new URL(
+      await signer.presignGet('thumbs', 'thumbnails/k/1b4e28ba-2fa1-41d2-883f-0016d3cca427', 300, signingDate),
+    );
+    expect(get.searchParams.get('response-cache-control')).toBe('private, max-age=300');
+    const sdk = new SignatureV4({
+      service: 's3',
+      region: aws.region,
+      credentials,
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    const signed = await sdk.presign(
+      new HttpRequest({
+        method: 'GET',
+        protocol: 'https:',
+        hostname: get.hostname,
+        path: get.pathname,
+        query: { 'response-cache-control': 'private, max-age=300' },
+        headers: { host: get.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      }),
+      { expiresIn: 300, signingDate },
+    );
+    expect(get.searchParams.get('X-Amz-Signature')).toBe(signed.query!['X-Amz-Signature']);
+  });
+
   it('signs a path-style URL against an emulator endpoint', async () => {
     const local = new UrlSigner(
       { region: 'us-east-1', endpoint: 'http://127.0.0.1:4566', forcePathStyle: true },

@@ -61,8 +61,14 @@ export class UrlSigner {
     return { method: 'PUT', url, headers };
   }
 
+  /**
+   * S3 answers the GET with `Cache-Control: private, max-age=<the URL's lifetime>` (a signed
+   * `response-cache-control` override), so no cache keeps the bytes longer than the URL lives.
+   */
   presignGet(bucket: string, key: string, expiresInSeconds: number, signingDate?: Date): Promise<string> {
-    return this.presign('GET', bucket, key, {}, expiresInSeconds, signingDate);
+    return this.presign('GET', bucket, key, {}, expiresInSeconds, signingDate, [
+      ['response-cache-control', `private, max-age=${expiresInSeconds}`],
+    ]);
   }
 
   private async identity(): Promise<AwsCredentialIdentity> {
@@ -93,6 +99,7 @@ export class UrlSigner {
     clientHeaders: Record<string, string>,
     expiresIn: number,
     signingDate = new Date(),
+    extraQuery: Array<[string, string]> = [],
   ): Promise<string> {
     const identity = await this.identity();
     const location = objectLocation(this.aws, bucket, key);
@@ -117,6 +124,7 @@ export class UrlSigner {
       ['X-Amz-Expires', String(expiresIn)],
       ...(identity.sessionToken ? ([['X-Amz-Security-Token', identity.sessionToken]] as Array<[string, string]>) : []),
       ['X-Amz-SignedHeaders', signedHeaders],
+      ...extraQuery,
     ];
     const canonicalQuery = query
       .map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`)

@@ -1,25 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { DeadLetter } from '@lib/dlq';
 import { MAX_PEEK } from '@lib/dlq';
+import { IsOmittable } from '../common/validation.decorators';
 
 export const MAX_REDRIVE_IDS = 100;
 
 export class DlqQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PEEK, default: 10, description: 'How many messages to sample.' })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
@@ -55,12 +45,12 @@ export class DlqSummaryDto {
 
 export class DlqRedriveRequestDto {
   @ApiPropertyOptional({ description: 'Move every message (send exactly one of all / messageIds).' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean({ message: 'must be a boolean' })
   all?: boolean;
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_REDRIVE_IDS, description: 'Move only these messages.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1, { message: 'must name at least one message' })
   @ArrayMaxSize(MAX_REDRIVE_IDS, { message: `must name at most ${MAX_REDRIVE_IDS} messages` })

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, Matches } from 'class-validator';
 import { USER_ID_PATTERN } from '@lib/contracts';
 import { ADMIN_ROLE } from './auth-user';
+import { IsOmittable } from '../common/validation.decorators';
 
 export class DevTokenRequestDto {
   @ApiProperty({ example: 'alice', description: 'Becomes the token subject (user id).' })
@@ -10,7 +11,7 @@ export class DevTokenRequestDto {
   userId!: string;
 
   @ApiPropertyOptional({ example: ['admin'], type: [String] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(4)
   @IsIn([ADMIN_ROLE], { each: true })

@@ -77,7 +77,8 @@ export class TokenService {
     } catch (error) {
       throw errors.unauthenticated(describeJoseError(error));
     }
-    if (!payload.sub || !USER_ID_PATTERN.test(payload.sub)) {
+    // jose checks `sub` is present, not that it is a string: `"sub": 42` must not become a user id.
+    if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
       throw errors.unauthenticated('The token subject is missing or not a valid user id.');
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];

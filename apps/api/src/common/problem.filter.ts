@@ -39,7 +39,13 @@ function httpExceptionCause(exception: HttpException): { statusCode: number; mes
   return { statusCode: exception.getStatus(), message };
 }
 
-function describe(cause: unknown): string | undefined {
+/**
+ * The kind of failure, never its message: driver and ORM messages quote the query's parameters
+ * (user ids, keys, filenames), and those must not reach the logs.
+ */
+function describe(cause: unknown): { name: string; code?: string } | undefined {
   if (cause === undefined) return undefined;
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  if (!(cause instanceof Error)) return { name: typeof cause };
+  const code = (cause as { code?: unknown }).code;
+  return { name: cause.name, ...(typeof code === 'string' ? { code } : {}) };
 }

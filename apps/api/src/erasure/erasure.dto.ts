@@ -35,4 +35,11 @@ export class ErasureStatusDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "When the CDN's cached copies of the user's images were invalidated.",
+  })
+  cdnInvalidatedAt!: string | null;
 }

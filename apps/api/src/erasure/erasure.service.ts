@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { erasureUserHash } from '@lib/contracts';
+import { erasureSubject, erasureUserHash } from '@lib/contracts';
 import { ErasureRepository, toErasureStatus } from '@lib/database';
 import { errors } from '@lib/errors';
 import type { ErasureStatusDto } from './erasure.dto';
@@ -15,7 +15,11 @@ export class ErasureService {
 
   /** A repeated request answers the open one instead of starting a second run. */
   async request(userId: string, requestedBy: string): Promise<ErasureStatusDto> {
-    const { record } = await this.erasures.request(userId, this.hash(userId), requestedBy);
+    const subject = erasureSubject(userId, {
+      auditSalt: this.config.erasure.auditSalt,
+      userKeySecret: this.config.userKeySecret,
+    });
+    const { record } = await this.erasures.request(subject, requestedBy);
     return toErasureStatus(record);
   }
 
@@ -45,6 +49,11 @@ export class ErasureService {
    */
   async assertCanUpload(userId: string): Promise<void> {
     if (await this.erasures.isErased(this.hash(userId))) throw errors.accountBeingErased();
+  }
+
+  /** From the moment a request exists: nothing of the user is served any more. */
+  async isErased(userId: string): Promise<boolean> {
+    return this.erasures.isErased(this.hash(userId));
   }
 
   /** The salted hash erasure requests are kept under. */

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import type { ImageWithThumbnail } from '@lib/database';
+import { IsOmittable } from '../common/validation.decorators';
 
 export class ImageDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -32,7 +33,7 @@ export class ImageDto {
 
 export class ImageListQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
@@ -40,7 +41,7 @@ export class ImageListQueryDto {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'is not a cursor this API issued' })
   cursor?: string;

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
+import { imageCdnPaths } from '@lib/cdn';
+import { userKeyFor } from '@lib/contracts';
 import { ImageCursor, ImageRepository, UploadRepository } from '@lib/database';
 import { errors } from '@lib/errors';
 import { ObjectStorageRepository } from '@lib/storage';
@@ -13,13 +15,20 @@ export function encodeCursor(cursor: ImageCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
+const CURSOR =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * Only the exact shape encodeCursor writes: an ISO instant that round-trips (so no year 275760
+ * or 31 February reaches PostgreSQL) and a UUID, which the database can compare.
+ */
 export function decodeCursor(value: string): ImageCursor {
-  const [createdAt, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  const date = new Date(createdAt ?? '');
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  const match = CURSOR.exec(Buffer.from(value, 'base64url').toString('utf8'));
+  const date = new Date(match?.[1] ?? '');
+  if (!match || Number.isNaN(date.getTime()) || date.toISOString() !== match[1]) {
     throw errors.validationFailed([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
   }
-  return { createdAt: date, id };
+  return { createdAt: date, id: match[2]! };
 }
 
 @Injectable()
@@ -59,6 +68,10 @@ export class ImageService {
     const thumbnailKey = upload?.thumbnailKey ?? image.thumbnailKey;
     if (thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, thumbnailKey);
     for (const rendition of image.renditions) await this.storage.delete(rendition.bucket, rendition.key);
-    await this.images.deleteUpload(image.uploadId);
+    const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    await this.images.deleteUpload(
+      image.uploadId,
+      imageCdnPaths({ userKey, uploadId: image.uploadId, imageId: image.id }),
+    );
   }
 }

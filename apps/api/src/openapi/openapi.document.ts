@@ -23,7 +23,6 @@ export const OPERATION_IDS: Record<string, string> = {
   'DevTokenController.issue': 'createDevToken',
   'HealthController.live': 'getLiveness',
   'HealthController.ready': 'getReadiness',
-  'MetricsController.scrape': 'getMetrics',
 };
 
 const TAGS: Record<string, string> = {

@@ -79,6 +79,25 @@ export function paramsFromQuery(query: RenderQuery, maxSide: number): RenderPara
 }
 
 /**
+ * Rounds each requested side up to the next step of the ladder (or down to its top, within
+ * maxSide): a handful of sizes per image instead of thousands, so a user cannot make the
+ * origin render a new variant for every pixel, and the CDN's cache holds what is asked for.
+ */
+export function quantizeToLadder(params: RenderParams, ladder: readonly number[], maxSide: number): RenderParams {
+  const steps = ladder.filter((side) => side <= maxSide);
+  const step = (side: number | undefined) =>
+    side === undefined || steps.length === 0 ? side : (steps.find((s) => s >= side) ?? steps[steps.length - 1]);
+  return { ...params, width: step(params.width), height: step(params.height) };
+}
+
+/** The output pixels a request can reach at most (a missing side counts as the other, or maxSide). */
+export function outputPixelBound(params: Pick<RenderParams, 'width' | 'height'>, maxSide: number): number {
+  const width = params.width ?? params.height ?? maxSide;
+  const height = params.height ?? params.width ?? maxSide;
+  return width * height;
+}
+
+/**
  * One spelling per request, in a fixed order: the signature is over this string, and the same
  * request always yields the same URL, so a CDN caches it once.
  */

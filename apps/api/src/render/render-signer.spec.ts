@@ -16,7 +16,8 @@ function status(action: () => void): number | 'ok' {
 
 describe('RenderSigner', () => {
   const signer = new RenderSigner(SECRET);
-  const token = encodeSourceToken({ key: 'originals/alice/9d4c4a1e-0000-4000-8000-000000000001', eTag: 'abc123' });
+  const userKey = '0123456789abcdef0123456789abcdef';
+  const token = encodeSourceToken({ userKey, imageId: '9d4c4a1e-0000-4000-8000-000000000001' });
   const query = 'w=640&fit=inside&fmt=auto&q=80';
   const sig = signer.sign(token, query, EXP);
 
@@ -26,7 +27,13 @@ describe('RenderSigner', () => {
 
   it.each([
     ['another width', token, 'w=4096&fit=inside&fmt=auto&q=80', String(EXP), sig],
-    ['another image', encodeSourceToken({ key: 'originals/bob/x', eTag: 'abc123' }), query, String(EXP), sig],
+    [
+      'another image',
+      encodeSourceToken({ userKey, imageId: '9d4c4a1e-0000-4000-8000-000000000002' }),
+      query,
+      String(EXP),
+      sig,
+    ],
     ['a later expiry', token, query, String(EXP + 3600), sig],
     ['a flipped signature character', token, query, String(EXP), (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1)],
     ['a truncated signature', token, query, String(EXP), sig.slice(0, 10)],
@@ -46,11 +53,9 @@ describe('RenderSigner', () => {
   });
 
   it('round-trips the source token and rejects junk', () => {
-    expect(decodeSourceToken(token)).toEqual({
-      key: 'originals/alice/9d4c4a1e-0000-4000-8000-000000000001',
-      eTag: 'abc123',
-    });
-    expect(decodeSourceToken('not/base64')).toBeNull();
-    expect(decodeSourceToken(Buffer.from('only-a-key').toString('base64url'))).toBeNull();
+    expect(decodeSourceToken(token)).toEqual({ userKey, imageId: '9d4c4a1e-0000-4000-8000-000000000001' });
+    for (const junk of ['not/base64', `${userKey}.not-a-uuid`, `alice.9d4c4a1e-0000-4000-8000-000000000001`, '']) {
+      expect(decodeSourceToken(junk)).toBeNull();
+    }
   });
 });

@@ -1,29 +1,32 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { renderToken } from '@lib/cdn';
 import { errors } from '@lib/errors';
 
-/** The original a render URL is for, packed into one opaque path segment. */
+/**
+ * What a render URL names: the owner's pseudonym (so a user's renders share one CDN path
+ * prefix, which erasure invalidates at once) and the image id. Nothing in it is the user id,
+ * the object key, an ETag or any other hash of the content: the image is looked up by id.
+ */
 export interface RenderSource {
-  /** Bucket-relative key of the verified original. */
-  key: string;
-  /** The original's ETag when it was READY: a later overwrite no longer matches. */
-  eTag: string;
+  userKey: string;
+  imageId: string;
 }
 
+const TOKEN = /^([0-9a-f]{32})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
 export function encodeSourceToken(source: RenderSource): string {
-  return Buffer.from(`${source.key}\n${source.eTag}`, 'utf8').toString('base64url');
+  return renderToken(source.userKey, source.imageId);
 }
 
 export function decodeSourceToken(token: string): RenderSource | null {
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(token)) return null;
-  const [key, eTag, ...rest] = Buffer.from(token, 'base64url').toString('utf8').split('\n');
-  if (!key || !eTag || rest.length > 0) return null;
-  return { key, eTag };
+  const match = TOKEN.exec(token);
+  return match ? { userKey: match[1]!, imageId: match[2]! } : null;
 }
 
 /**
  * HMAC-SHA256 over the source token, the canonical parameters and the expiry. Only the API
  * holds the secret, so nobody can mint new sizes (each a cache miss that costs a render),
- * and checking a URL needs neither the database nor S3.
+ * and a forged or expired URL is refused before the database or S3 is asked anything.
  */
 export class RenderSigner {
   private readonly key: Buffer;
@@ -34,7 +37,7 @@ export class RenderSigner {
 
   sign(token: string, canonicalQuery: string, expiresAt: number): string {
     return createHmac('sha256', this.key)
-      .update(`render-v1\n${token}\n${canonicalQuery}\n${expiresAt}`)
+      .update(`render-v2\n${token}\n${canonicalQuery}\n${expiresAt}`)
       .digest('base64url');
   }
 

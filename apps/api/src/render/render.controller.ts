@@ -5,7 +5,7 @@ import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Public } from '../auth/auth.decorators';
 import { RenderQueryDto, RenderUrlDto, RenderUrlRequestDto } from './render.dto';
-import { RenderService } from './render.service';
+import { ORIGIN_VERIFY_HEADER, RenderService } from './render.service';
 
 const imageIdPipe = new ParseUUIDPipe({
   exceptionFactory: () => errors.validationFailed([{ field: 'imageId', message: 'must be a UUID' }]),
@@ -39,9 +39,10 @@ export class RenderController {
     @Query() query: RenderQueryDto,
     @Headers('accept') accept: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers(ORIGIN_VERIFY_HEADER) originVerify: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const outcome = await this.render.render(token, query, accept, ifNoneMatch);
+    const outcome = await this.render.render(token, query, { accept, ifNoneMatch, originVerify });
     const { vary, ...headers } = outcome.headers;
     reply.status(outcome.status).headers(headers);
     // Added to, not replaced: CORS already varies on Origin.

@@ -1,23 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { RENDER_FITS } from '@lib/imaging';
 import { REQUESTED_FORMATS } from './render-params';
+import { IsOmittable } from '../common/validation.decorators';
 
 export class RenderUrlRequestDto {
   @ApiPropertyOptional({ minimum: 1, description: 'Output width in px (at most RENDER_MAX_SIDE).' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
   width?: number;
 
   @ApiPropertyOptional({ minimum: 1, description: 'Output height in px (at most RENDER_MAX_SIDE).' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
   height?: number;
 
   @ApiPropertyOptional({ enum: RENDER_FITS, default: 'inside' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(RENDER_FITS, { message: `must be one of ${RENDER_FITS.join(', ')}` })
   fit?: string;
 
@@ -26,12 +27,12 @@ export class RenderUrlRequestDto {
     default: 'auto',
     description: '`auto` picks AVIF, WebP or JPEG from the Accept header of the request for the image.',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(REQUESTED_FORMATS, { message: `must be one of ${REQUESTED_FORMATS.join(', ')}` })
   format?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 80 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'must be an integer' })
   @Min(1, { message: 'must be at least 1' })
   @Max(100, { message: 'must be at most 100' })
@@ -48,11 +49,11 @@ const QUERY_VALUE = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** The render route's query: short names; checked for shape here and for meaning in render-params. */
 export class RenderQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(QUERY_VALUE) w?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(QUERY_VALUE) h?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(QUERY_VALUE) fit?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(QUERY_VALUE) fmt?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(QUERY_VALUE) q?: string;
-  @ApiProperty() @IsOptional() @IsString() @Matches(QUERY_VALUE) exp?: string;
-  @ApiProperty() @IsOptional() @IsString() @Matches(QUERY_VALUE) sig?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @Matches(QUERY_VALUE) w?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @Matches(QUERY_VALUE) h?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @Matches(QUERY_VALUE) fit?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @Matches(QUERY_VALUE) fmt?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @Matches(QUERY_VALUE) q?: string;
+  @ApiProperty() @IsOmittable() @IsString() @Matches(QUERY_VALUE) exp?: string;
+  @ApiProperty() @IsOmittable() @IsString() @Matches(QUERY_VALUE) sig?: string;
 }

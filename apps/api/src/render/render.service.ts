@@ -1,19 +1,23 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { parseObjectKey } from '@lib/contracts';
+import { userKeyFor } from '@lib/contracts';
 import { ImageRepository, UploadRepository } from '@lib/database';
 import { AppError, errors } from '@lib/errors';
 import { RenderedImage, renderResized } from '@lib/imaging';
 import { ObjectStorageRepository } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
+import { RateLimiter } from '../common/rate-limiter';
+import { ErasureService } from '../erasure/erasure.service';
 import { ApiMetrics } from '../observability/api.metrics';
 import { RenderLimiter } from './render-limiter';
 import { OriginalCache } from './original-cache';
 import {
   canonicalQuery,
   negotiateFormat,
+  outputPixelBound,
   paramsFromQuery,
+  quantizeToLadder,
   RenderParams,
   RenderQuery,
   validateRenderParams,
@@ -21,13 +25,24 @@ import {
 import { decodeSourceToken, encodeSourceToken, RenderSigner } from './render-signer';
 import type { RenderUrlDto, RenderUrlRequestDto } from './render.dto';
 
+export const RENDER_URL_RATE_LIMITER = Symbol('RENDER_URL_RATE_LIMITER');
+
 /**
  * Expiries are rounded up to this step, so asking twice for the same size within it yields
  * the same URL, and a CDN serves the second from its cache.
  */
 const EXPIRY_STEP_SECONDS = 3600;
 
-export const RENDER_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Header the CDN adds to every origin request (a custom origin header in infra). */
+export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+
+/**
+ * Never longer than the URL lives: a cache may keep a render only while its URL could still be
+ * fetched, and a deleted image must not outlive its URL anywhere (the CDN is also invalidated).
+ */
+export function renderCacheControl(expiresAtSeconds: number, nowMs: number): string {
+  return `public, max-age=${Math.max(0, Math.floor(expiresAtSeconds - nowMs / 1000))}`;
+}
 
 export type RenderOutcome =
   { status: 304; headers: Record<string, string> } | { status: 200; headers: Record<string, string>; body: Buffer };
@@ -40,12 +55,15 @@ export class RenderService {
   /** sharp itself: `concurrency` renders at a time, fed by the downloads stage. */
   private readonly renders: RenderLimiter;
   private readonly originals: OriginalCache;
+  private readonly originSecret?: Buffer;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: ApiConfig,
+    @Inject(RENDER_URL_RATE_LIMITER) private readonly urlRateLimiter: RateLimiter,
     private readonly images: ImageRepository,
     private readonly uploads: UploadRepository,
     private readonly storage: ObjectStorageRepository,
+    private readonly erasures: ErasureService,
     private readonly metrics: ApiMetrics,
   ) {
     const render = config.render;
@@ -53,30 +71,41 @@ export class RenderService {
     this.downloads = new RenderLimiter(render.concurrency, render.queueMax);
     this.renders = new RenderLimiter(render.concurrency, Number.POSITIVE_INFINITY);
     this.originals = new OriginalCache(render.originalCacheBytes, render.originalRecheckMs);
+    this.originSecret = render.originSecret ? Buffer.from(render.originSecret, 'utf8') : undefined;
   }
 
   /**
-   * Signs only for READY images. That is what lets the render route stay free of database
-   * lookups: a valid signature already says "this original was verified", and the ETag bound
-   * into the token says which bytes were (see render()).
+   * Signs only for READY images, for sizes on the configured ladder, at most
+   * RENDER_URL_RATE_LIMIT_PER_MINUTE times a minute per user (each new URL can cost a render).
    */
   async createUrl(user: AuthUser, imageId: string, body: RenderUrlRequestDto): Promise<RenderUrlDto> {
     const signer = this.requireSigner();
-    const params = validateRenderParams(
-      {
-        width: body.width?.toString(),
-        height: body.height?.toString(),
-        fit: body.fit,
-        format: body.format,
-        quality: body.quality?.toString(),
-      },
-      this.config.render.maxSide,
+    const { maxSide, sizeLadder, urlRatePerMinute } = this.config.render;
+    const params = this.capped(
+      quantizeToLadder(
+        validateRenderParams(
+          {
+            width: body.width?.toString(),
+            height: body.height?.toString(),
+            fit: body.fit,
+            format: body.format,
+            quality: body.quality?.toString(),
+          },
+          maxSide,
+        ),
+        sizeLadder,
+        maxSide,
+      ),
     );
+    const decision = this.urlRateLimiter.consume(user.id);
+    if (!decision.allowed) {
+      throw errors.rateLimited(decision.retryAfterSeconds, `At most ${urlRatePerMinute} render URLs per minute.`);
+    }
     const image = await this.images.findOwned(user.id, imageId);
     if (!image) throw errors.notFound('Image', imageId);
     const upload = await this.uploads.findById(image.uploadId);
     if (upload?.status !== 'READY') throw errors.conflict(`Image ${imageId} is not READY.`);
-    const token = encodeSourceToken({ key: image.key, eTag: image.eTag });
+    const token = encodeSourceToken({ userKey: userKeyFor(this.config.userKeySecret, user.id), imageId });
     const query = canonicalQuery(params);
     const exp =
       Math.ceil((Date.now() / 1000 + this.config.render.urlTtlSeconds) / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
@@ -89,43 +118,79 @@ export class RenderService {
   }
 
   /**
-   * Order: parameters (400), signature and expiry (403) — no I/O so far —, conditional request
-   * (304, still no I/O: the ETag is a function of signed inputs only), then a slot in the
-   * limiter (503), then S3: gone → 404; overwritten since it was verified → 409, because the
-   * new bytes are not READY until the worker has judged them; else the render.
+   * Order: the CDN's origin header (403), parameters (400), signature and expiry (403) — no
+   * I/O so far —, then the database: an image deleted, no longer READY, or whose owner is
+   * being erased is 404, also for a conditional request (a 304 would tell a cache to keep
+   * serving it). Then the conditional request (304), a slot in the limiter (503), and S3:
+   * gone → 404; overwritten since it was verified → 409, because the new bytes are not READY
+   * until the worker has judged them; else the render.
    */
-  async render(token: string, query: RenderQuery, accept?: string, ifNoneMatch?: string): Promise<RenderOutcome> {
+  async render(
+    token: string,
+    query: RenderQuery,
+    request: { accept?: string; ifNoneMatch?: string; originVerify?: string },
+  ): Promise<RenderOutcome> {
+    this.checkOrigin(request.originVerify);
     const signer = this.requireSigner();
     const params = paramsFromQuery(query, this.config.render.maxSide);
     const canonical = canonicalQuery(params);
-    signer.verify(token, canonical, query.exp, query.sig, Date.now());
+    const now = Date.now();
+    signer.verify(token, canonical, query.exp, query.sig, now);
     const source = decodeSourceToken(token);
-    if (!source || parseObjectKey(source.key)?.role !== 'ORIGINAL') throw errors.notFound('Image', token);
+    if (!source) throw errors.notFound('Image', 'render');
+    const image = await this.images.findReady(source.imageId);
+    if (
+      !image ||
+      userKeyFor(this.config.userKeySecret, image.userId) !== source.userKey ||
+      (await this.erasures.isErased(image.userId))
+    ) {
+      throw errors.notFound('Image', source.imageId);
+    }
 
-    const format = negotiateFormat(params.format, accept);
-    const etag = `"${createHash('sha256').update(`${token}\n${canonical}\n${format}`).digest('base64url').slice(0, 32)}"`;
-    const headers: Record<string, string> = { etag, 'cache-control': RENDER_CACHE_CONTROL };
+    const format = negotiateFormat(params.format, request.accept);
+    const rendered = this.capped({ ...params, format });
+    const etag = `"${createHash('sha256')
+      .update(`${image.id}\n${image.eTag}\n${canonicalQuery(rendered)}`)
+      .digest('base64url')
+      .slice(0, 32)}"`;
+    const headers: Record<string, string> = { etag, 'cache-control': renderCacheControl(Number(query.exp), now) };
     if (params.format === 'auto') headers.vary = 'Accept';
-    if (matches(ifNoneMatch, etag)) return { status: 304, headers };
+    if (matches(request.ifNoneMatch, etag)) return { status: 304, headers };
 
-    const image = await this.renderLimited(source.key, source.eTag, params, format);
+    const output = await this.renderLimited(image.key, image.eTag, rendered, format);
     return {
       status: 200,
       headers: {
         ...headers,
-        'content-type': image.contentType,
+        'content-type': output.contentType,
         'x-content-type-options': 'nosniff',
         // Helmet's API-wide same-site policy would stop other sites' pages from showing these.
         'cross-origin-resource-policy': 'cross-origin',
       },
-      body: image.body,
+      body: output.body,
     };
+  }
+
+  /** AVIF costs seconds of a core at large sizes: there, effort and quality are capped. */
+  private capped<T extends RenderParams>(params: T): T & { effort?: number } {
+    const { avifCap, maxSide } = this.config.render;
+    if (params.format !== 'avif' || outputPixelBound(params, maxSide) <= avifCap.pixels) return params;
+    return { ...params, quality: Math.min(params.quality, avifCap.quality), effort: avifCap.effort };
+  }
+
+  /** In production only the CDN knows the secret, so nobody can reach the origin past its cache. */
+  private checkOrigin(given: string | undefined): void {
+    if (!this.originSecret) return;
+    const candidate = Buffer.from(given ?? '', 'utf8');
+    if (candidate.length !== this.originSecret.length || !timingSafeEqual(candidate, this.originSecret)) {
+      throw errors.forbidden('Render requests are accepted from the CDN only.');
+    }
   }
 
   private async renderLimited(
     key: string,
     eTag: string,
-    params: RenderParams,
+    params: RenderParams & { effort?: number },
     format: ReturnType<typeof negotiateFormat>,
   ): Promise<RenderedImage> {
     const { timeoutMs, maxSide, maxInputPixels } = this.config.render;
@@ -147,6 +212,7 @@ export class RenderService {
           fit: params.fit,
           format,
           quality: params.quality,
+          effort: params.effort,
         },
         { maxPixels: maxInputPixels, timeoutMs },
       ),

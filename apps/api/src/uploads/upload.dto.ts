@@ -1,17 +1,22 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { ALLOWED_IMAGE_TYPES, ALLOWED_THUMBNAIL_TYPES, UPLOAD_STATUSES, UploadStatus } from '@lib/contracts';
 import type { UploadRecord } from '@lib/database';
 import type { PresignedRequest } from '@lib/storage';
 import { ImageDto } from '../images/image.dto';
+import { IsOmittable } from '../common/validation.decorators';
 
 // Base64 of exactly 32 bytes: 43 characters and one '=' of padding.
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-// Filenames are metadata only (never part of a key), but control characters break logs and UIs.
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+/**
+ * Filenames are metadata only (never part of a key), but are shown back in UIs and logs. None of
+ * the Unicode "other" category may appear: C0/C1 controls (Cc), invisible format characters such
+ * as bidi overrides U+202E, zero-width joiners and BOMs (Cf), lone surrogates (Cs), private-use
+ * (Co) and unassigned code points (Cn); nor line and paragraph separators (Zl, Zp).
+ */
+export const PRINTABLE_TEXT = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
 
 /** One declared object: its type on an allow-list, its exact size, optionally its checksum. */
 function ObjectTypeField(allowed: readonly string[], example: string) {
@@ -32,7 +37,7 @@ function ByteSizeField(example: number) {
 function ChecksumField() {
   return applyDecorators(
     ApiPropertyOptional({ description: 'Base64 SHA-256 of the bytes; S3 refuses any other body.' }),
-    IsOptional(),
+    IsOmittable(),
     Matches(SHA256_BASE64, { message: 'must be the base64 encoding of a 32-byte SHA-256 digest' }),
   );
 }
@@ -52,7 +57,9 @@ export class CreateUploadDto {
   @ApiProperty({ example: 'holiday.jpg', minLength: 1, maxLength: 255 })
   @IsString()
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
-  @Matches(NO_CONTROL_CHARS, { message: 'must not contain control characters' })
+  @Matches(PRINTABLE_TEXT, {
+    message: 'must not contain control, format (such as bidi overrides), surrogate or unassigned characters',
+  })
   filename!: string;
 
   @ObjectTypeField(ALLOWED_IMAGE_TYPES, 'image/jpeg')
@@ -65,7 +72,8 @@ export class CreateUploadDto {
   checksumSha256?: string;
 
   @ApiPropertyOptional({ type: ThumbnailRequestDto, description: 'Ask for a second URL for a client-made thumbnail.' })
-  @IsOptional()
+  @IsOmittable()
+  @IsObject({ message: 'must be an object' })
   @ValidateNested()
   @Type(() => ThumbnailRequestDto)
   thumbnail?: ThumbnailRequestDto;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { originalKey, thumbnailKey } from '@lib/contracts';
+import { originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
 import { ImageRepository, NewUpload, UploadAdmissionOutcome, UploadRecord, UploadRepository } from '@lib/database';
 import { AppError, ErrorCode, errors, FieldError } from '@lib/errors';
 import { UrlSigner } from '@lib/storage';
@@ -127,6 +127,7 @@ export class UploadService {
     hash: string | null,
   ): NewUpload {
     const id = randomUUID();
+    const userKey = userKeyFor(this.config.userKeySecret, user.id);
     return {
       id,
       userId: user.id,
@@ -134,8 +135,8 @@ export class UploadService {
       contentType: dto.contentType,
       size: dto.size,
       checksumSha256: dto.checksumSha256 ?? null,
-      originalKey: originalKey(user.id, id),
-      thumbnailKey: dto.thumbnail ? thumbnailKey(user.id, id) : null,
+      originalKey: originalKey(userKey, id),
+      thumbnailKey: dto.thumbnail ? thumbnailKey(userKey, id) : null,
       thumbnailContentType: dto.thumbnail?.contentType ?? null,
       thumbnailSize: dto.thumbnail?.size ?? null,
       thumbnailChecksumSha256: dto.thumbnail?.checksumSha256 ?? null,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { WorkerConfig } from '@lib/config';
-import { erasureUserHash } from '@lib/contracts';
+import { LOCAL_USER_KEY_SECRET, WorkerConfig } from '@lib/config';
+import { erasureSubject, erasureUserHash, userKeyFor } from '@lib/contracts';
 import { ErasureRepository } from '@lib/database';
 import type { KeyDeleteError, KeyPage, ObjectStorageRepository } from '@lib/storage';
 import { useIsolatedDatabase } from '../../../../test/support/database';
@@ -10,6 +10,8 @@ import { ErasureAlerts, ErasureFailure } from './erasure-alerts';
 import { ErasureRunner } from './erasure.runner';
 
 const SALT = 'runner-test-salt-0123456789';
+const keyOf = (userId: string) => userKeyFor(LOCAL_USER_KEY_SECRET, userId);
+const SECRETS = { auditSalt: SALT, userKeySecret: LOCAL_USER_KEY_SECRET };
 const BUCKETS = { originalsBucket: 'fake-orig', thumbnailsBucket: 'fake-thumb' };
 
 /**
@@ -57,6 +59,7 @@ class FakeStorage {
 function config(overrides: Partial<WorkerConfig['erasure']> = {}): WorkerConfig {
   return {
     storage: BUCKETS,
+    userKeySecret: LOCAL_USER_KEY_SECRET,
     erasure: {
       auditSalt: SALT,
       objectBatchSize: 100,
@@ -102,20 +105,20 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     await seed(storage, user, 250);
     const kept = await seed(storage, other, 3);
     // Strays the database never knew: a quarantined original and a rendition.
-    storage.add(BUCKETS.originalsBucket, `quarantine/originals/${user}/x`);
-    storage.add(BUCKETS.thumbnailsBucket, `renditions/${user}/y/card.webp`);
-    const { record } = await erasures.request(user, erasureUserHash(SALT, user), 'admin-1');
+    storage.add(BUCKETS.originalsBucket, `quarantine/originals/${keyOf(user)}/x`);
+    storage.add(BUCKETS.thumbnailsBucket, `renditions/${keyOf(user)}/y/card.webp`);
+    const { record } = await erasures.request(erasureSubject(user, SECRETS), 'admin-1');
 
     const { run } = runner(storage);
     expect(await run.runOnce()).toBe('completed');
     expect(await run.runOnce()).toBe('idle');
 
     for (const bucket of Object.values(BUCKETS))
-      expect(storage.keys(bucket).filter((k) => k.includes(user))).toEqual([]);
-    expect(storage.keys(BUCKETS.originalsBucket).filter((k) => k.includes(other))).toHaveLength(3);
+      expect(storage.keys(bucket).filter((k) => k.includes(keyOf(user)))).toEqual([]);
+    expect(storage.keys(BUCKETS.originalsBucket).filter((k) => k.includes(keyOf(other)))).toHaveLength(3);
     expect(Math.max(...storage.deleteCalls)).toBeLessThanOrEqual(100);
     expect(await db.prisma.upload.count({ where: { userId: user } })).toBe(0);
-    expect(await db.prisma.storedObject.count({ where: { key: { contains: user } } })).toBe(0);
+    expect(await db.prisma.storedObject.count({ where: { key: { contains: keyOf(user) } } })).toBe(0);
     expect(await db.prisma.upload.count({ where: { id: { in: kept.uploadIds } } })).toBe(3);
 
     const done = (await erasures.findById(record.id))!;
@@ -138,7 +141,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     const stuck = originals.slice(1, 3);
     storage.failures.set(flaky, 2);
     for (const key of stuck) storage.failures.set(key, 100);
-    const { record } = await erasures.request(user, erasureUserHash(SALT, user), 'self');
+    const { record } = await erasures.request(erasureSubject(user, SECRETS), 'self');
 
     const { run, failures } = runner(storage);
     expect(await run.runOnce()).toBe('failed');
@@ -147,15 +150,15 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     expect(failed.failureReason).toContain('InternalError: 2');
     expect(failed.failureReason).not.toContain(user);
     expect(failures).toEqual([expect.objectContaining({ erasureId: record.id, failedKeys: 2 })]);
-    expect(storage.keys(BUCKETS.originalsBucket, `originals/${user}/`)).toEqual([...stuck].sort());
+    expect(storage.keys(BUCKETS.originalsBucket, `originals/${keyOf(user)}/`)).toEqual([...stuck].sort());
     // FAILED is not picked up again by itself, and a second request reuses it.
     expect(await run.runOnce()).toBe('idle');
-    expect((await erasures.request(user, erasureUserHash(SALT, user), 'self')).created).toBe(false);
+    expect((await erasures.request(erasureSubject(user, SECRETS), 'self')).created).toBe(false);
 
     storage.failures.clear();
     expect(await erasures.resume(record.id, 'cli:ops')).toBe(true);
     expect(await run.runOnce()).toBe('completed');
-    expect(storage.keys(BUCKETS.originalsBucket, `originals/${user}/`)).toEqual([]);
+    expect(storage.keys(BUCKETS.originalsBucket, `originals/${keyOf(user)}/`)).toEqual([]);
     expect((await erasures.findById(record.id))!.objectsDeleted).toBe(40);
   });
 
@@ -163,7 +166,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     const storage = new FakeStorage();
     const user = `runner-d-${Date.now()}`;
     await seed(storage, user, 300);
-    const { record } = await erasures.request(user, erasureUserHash(SALT, user), 'self');
+    const { record } = await erasures.request(erasureSubject(user, SECRETS), 'self');
 
     // Stop the first worker after its second page.
     const first = runner(storage, { objectBatchSize: 50, batchPauseMs: 20 });
@@ -191,5 +194,47 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     ).toBe(false);
     const done = (await erasures.findById(record.id))!;
     expect(done).toMatchObject({ state: 'COMPLETED', objectsDeleted: 600, rowsDeleted: 1200 });
+  });
+
+  it('leaves no trace of the id: audit rows naming the user become a pseudonym, and a repeated request adds nothing', async () => {
+    const storage = new FakeStorage();
+    const user = `runner-e-${Date.now()}`;
+    await seed(storage, user, 3);
+    // The user was an admin once: the trail names them as actor, and in a detail.
+    await db.prisma.auditEvent.create({
+      data: { actor: user, action: 'dlq.redrive', target: 'uploads-dlq', count: 2, detail: { by: user, n: 2 } },
+    });
+    await db.prisma.auditEvent.create({
+      data: { actor: 'admin-9', action: 'dlq.peek', target: 'uploads-dlq', count: 1, detail: { about: user } },
+    });
+    const { record } = await erasures.request(erasureSubject(user, SECRETS), user);
+    expect(await runner(storage).run.runOnce()).toBe('completed');
+
+    const pseudonym = `erased:${erasureUserHash(SALT, user)}`;
+    const rowsNaming = async () =>
+      (
+        await db.prisma.$queryRaw<{ n: number }[]>`
+        SELECT ((SELECT count(*) FROM audit_events WHERE actor = ${user} OR strpos(detail::text, ${user}) > 0)
+          + (SELECT count(*) FROM erasure_requests WHERE user_id = ${user} OR requested_by = ${user}))::int AS n`
+      )[0]!.n;
+    expect(await rowsNaming()).toBe(0);
+    expect(await db.prisma.auditEvent.count({ where: { actor: pseudonym } })).toBeGreaterThanOrEqual(2);
+    expect((await erasures.findById(record.id))!.requestedBy).toBe(pseudonym);
+
+    // Asked again after completion: the completed request answers, nothing is stored again.
+    const before = await db.prisma.erasureRequest.count();
+    const auditBefore = await db.prisma.auditEvent.count();
+    for (let i = 0; i < 3; i++) {
+      const again = await erasures.request(erasureSubject(user, SECRETS), 'self');
+      expect(again).toMatchObject({ created: false, record: { id: record.id, state: 'COMPLETED' } });
+    }
+    expect(await db.prisma.erasureRequest.count()).toBe(before);
+    expect(await db.prisma.auditEvent.count()).toBe(auditBefore);
+    expect(await rowsNaming()).toBe(0);
+    expect(await run0()).toBe('idle');
+
+    async function run0() {
+      return runner(storage).run.runOnce();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { erasureTargets } from '@lib/contracts';
+import { userCdnPaths } from '@lib/cdn';
+import { erasureTargets, userKeyFor } from '@lib/contracts';
 import { ClaimedErasure, ErasureRepository } from '@lib/database';
 import { KeyDeleteError, ObjectStorageRepository } from '@lib/storage';
 import { ErasureAlerts } from './erasure-alerts';
@@ -58,11 +59,11 @@ export class ErasureRunner {
     }
     const rows = await this.eraseRows(claim);
     if (rows !== 'done') return rows;
-    return (await this.erasures.complete(claim)) ? 'completed' : 'lost-lease';
+    return (await this.erasures.complete(claim, userCdnPaths(this.userKey(claim)))) ? 'completed' : 'lost-lease';
   }
 
   private async eraseObjects(claim: ClaimedErasure): Promise<StepResult> {
-    const targets = erasureTargets(claim.userId, this.config.storage);
+    const targets = erasureTargets(this.userKey(claim), this.config.storage);
     let index = claim.targetIndex;
     let token = claim.continuationToken ?? undefined;
     while (index < targets.length) {
@@ -129,7 +130,7 @@ export class ErasureRunner {
 
   private async eraseRows(claim: ClaimedErasure): Promise<StepResult> {
     const limit = this.config.erasure.rowBatchSize;
-    const prefixes = [...new Set(erasureTargets(claim.userId, this.config.storage).map((t) => t.prefix))];
+    const prefixes = [...new Set(erasureTargets(this.userKey(claim), this.config.storage).map((t) => t.prefix))];
     const batches = [
       () => this.erasures.deleteRowBatch(claim, limit),
       () => this.erasures.deleteStrayObjectRows(claim, prefixes, limit),
@@ -144,6 +145,11 @@ export class ErasureRunner {
       }
     }
     return 'done';
+  }
+
+  /** Computed from the id (not read from the record) so requests made before it was stored work. */
+  private userKey(claim: ClaimedErasure): string {
+    return userKeyFor(this.config.userKeySecret, claim.userId);
   }
 
   private async pause(): Promise<void> {

@@ -9,8 +9,7 @@ import {
   QUARANTINE_PREFIX,
   RejectionReason,
   UploadEventMessage,
-  erasureUserHash,
-  userIdOfKey,
+  userKeyOfKey,
 } from '@lib/contracts';
 import {
   ErasureRepository,
@@ -114,8 +113,8 @@ export class ObjectIngestService {
   }
 
   private async ownerErased(key: string): Promise<boolean> {
-    const userId = userIdOfKey(key);
-    return userId !== null && this.erasures.isErased(erasureUserHash(this.config.erasure.auditSalt, userId));
+    const userKey = userKeyOfKey(key);
+    return userKey !== null && this.erasures.isErasedUserKey(userKey);
   }
 
   private async resolve(message: UploadEventMessage): Promise<Subject> {
@@ -125,7 +124,6 @@ export class ObjectIngestService {
     const belongs =
       parsedKey !== null &&
       upload !== null &&
-      upload.userId === parsedKey.userId &&
       (parsedKey.role === 'ORIGINAL'
         ? message.bucket === originalsBucket && upload.originalKey === message.key
         : message.bucket === thumbnailsBucket && upload.thumbnailKey === message.key);

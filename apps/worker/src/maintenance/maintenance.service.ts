@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { thumbnailKey, UploadEventMessage } from '@lib/contracts';
+import { thumbnailKey, UploadEventMessage, userKeyFor } from '@lib/contracts';
 import { OverdueUpload, ThumbnailWork, UploadMaintenanceRepository } from '@lib/database';
 import { renderThumbnail } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
@@ -79,7 +79,7 @@ export class MaintenanceService {
       maxSide: this.config.thumbnails.maxSide,
       maxPixels: this.config.inspection.maxPixels,
     });
-    const key = thumbnailKey(work.userId, work.uploadId);
+    const key = thumbnailKey(userKeyFor(this.config.userKeySecret, work.userId), work.uploadId);
     await this.maintenance.useGeneratedThumbnail(work.uploadId, key, thumbnail.contentType, thumbnail.body.length);
     await this.storage.put(this.config.storage.thumbnailsBucket, key, thumbnail.body, thumbnail.contentType);
     return true;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { loadWorkerConfig } from '@lib/config';
-import { RENDITIONS_PREFIX } from '@lib/contracts';
+import { LOCAL_USER_KEY_SECRET, loadWorkerConfig } from '@lib/config';
+import { RENDITIONS_PREFIX, userKeyFor } from '@lib/contracts';
 import { ObjectOutcomeRepository, PrismaService, RenditionRepository, UploadRepository } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
@@ -57,7 +57,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     const out = await stack.s3.send(
       new ListObjectsV2Command({
         Bucket: stack.resources.thumbnailsBucket,
-        Prefix: `${RENDITIONS_PREFIX}${userId}/${uploadId}/`,
+        Prefix: `${RENDITIONS_PREFIX}${userKeyFor(LOCAL_USER_KEY_SECRET, userId)}/${uploadId}/`,
       }),
     );
     return (out.Contents ?? []).map((o) => o.Key!);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { renditionKey } from '@lib/contracts';
+import { renditionKey, userKeyFor } from '@lib/contracts';
 import { RenditionRepository, RenditionWork } from '@lib/database';
 import { renderRenditions } from '@lib/imaging';
 import { ObjectStorageRepository } from '@lib/storage';
@@ -47,7 +47,7 @@ export class RenditionService {
     const rendered = await renderRenditions(source, wanted, { maxPixels: this.config.inspection.maxPixels });
     const bucket = this.config.storage.thumbnailsBucket;
     for (const [name, image] of rendered) {
-      const key = renditionKey(work.userId, work.uploadId, name, 'webp');
+      const key = renditionKey(userKeyFor(this.config.userKeySecret, work.userId), work.uploadId, name, 'webp');
       // Object first, row second: the API only links renditions whose bytes exist.
       await this.storage.put(bucket, key, image.body, image.contentType);
       const saved = await this.renditions.save({

@@ -1,0 +1,27 @@
+import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { fromAwsError } from '@lib/errors';
+import { CdnInvalidator } from './cdn-invalidator';
+
+/** CreateInvalidation on one distribution; CloudFront dedupes a repeated CallerReference. */
+export class CloudFrontInvalidator extends CdnInvalidator {
+  constructor(
+    private readonly client: CloudFrontClient,
+    private readonly distributionId: string,
+  ) {
+    super();
+  }
+
+  async invalidate(paths: string[], reference: string): Promise<string> {
+    try {
+      const result = await this.client.send(
+        new CreateInvalidationCommand({
+          DistributionId: this.distributionId,
+          InvalidationBatch: { CallerReference: reference, Paths: { Quantity: paths.length, Items: paths } },
+        }),
+      );
+      return result.Invalidation?.Id ?? reference;
+    } catch (error) {
+      throw fromAwsError('CloudFront', error);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './cdn-invalidator';
+export * from './cdn-paths';
+export * from './cloudfront.invalidator';

@@ -1,0 +1,95 @@
+import { ConfigError, loadApiConfig, loadErasureCliConfig, loadWorkerConfig, WELL_KNOWN_SECRETS } from './app-config';
+
+const QUEUES = {
+  UPLOADS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/uploads',
+  UPLOADS_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/1/uploads-dlq',
+};
+const OWN = {
+  AUTH_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+  RENDER_SIGNING_SECRET: 'r'.repeat(40),
+  ERASURE_AUDIT_SALT: 's'.repeat(40),
+  USER_KEY_SECRET: 'u'.repeat(40),
+  RENDER_ORIGIN_SECRET: 'o'.repeat(40),
+};
+
+function inProduction<T>(action: () => T): T {
+  const saved = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return action();
+  } finally {
+    process.env.NODE_ENV = saved;
+  }
+}
+
+function refused(action: () => unknown): string[] {
+  try {
+    action();
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [...error.message.matchAll(/^ {2}- (\w+):/gm)].map((m) => m[1]!);
+  }
+}
+
+describe('configuration in production', () => {
+  it('accepts secrets of its own', () => {
+    expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...OWN })))).toEqual([]);
+    expect(refused(() => inProduction(() => loadWorkerConfig({ ...QUEUES, ...OWN })))).toEqual([]);
+  });
+
+  it.each([
+    'AUTH_JWT_SECRET',
+    'RENDER_SIGNING_SECRET',
+    'ERASURE_AUDIT_SALT',
+    'USER_KEY_SECRET',
+    'RENDER_ORIGIN_SECRET',
+  ])('refuses every well-known local value as %s', (name) => {
+    for (const value of WELL_KNOWN_SECRETS) {
+      expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...OWN, [name]: value })))).toContain(name);
+    }
+    const placeholder = 'change-me-change-me-change-me-change-me';
+    expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...OWN, [name]: placeholder })))).toContain(
+      name,
+    );
+  });
+
+  it('refuses them in the worker and the erasure CLI too, and requires USER_KEY_SECRET', () => {
+    const local = WELL_KNOWN_SECRETS[3]!;
+    expect(refused(() => inProduction(() => loadWorkerConfig({ ...QUEUES, ...OWN, USER_KEY_SECRET: local })))).toEqual([
+      'USER_KEY_SECRET',
+    ]);
+    expect(
+      refused(() => inProduction(() => loadErasureCliConfig({ ...OWN, ERASURE_AUDIT_SALT: WELL_KNOWN_SECRETS[2]! }))),
+    ).toEqual(['ERASURE_AUDIT_SALT']);
+    const { USER_KEY_SECRET: _omitted, ...withoutUserKey } = OWN;
+    expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...withoutUserKey })))).toContain(
+      'USER_KEY_SECRET',
+    );
+  });
+
+  it('turns the docs off in production unless asked, and keeps metrics off the public port', () => {
+    const production = inProduction(() => loadApiConfig({ ...QUEUES, ...OWN }));
+    expect(production.docsEnabled).toBe(false);
+    expect(production.metrics.port).not.toBe(production.port);
+    expect(inProduction(() => loadApiConfig({ ...QUEUES, ...OWN, API_DOCS_ENABLED: 'true' })).docsEnabled).toBe(true);
+    expect(loadApiConfig({ ...QUEUES, AUTH_JWT_SECRET: WELL_KNOWN_SECRETS[0]! }).docsEnabled).toBe(true);
+  });
+
+  it('accepts the local values outside production', () => {
+    expect(
+      refused(() =>
+        loadApiConfig({
+          ...QUEUES,
+          AUTH_JWT_SECRET: WELL_KNOWN_SECRETS[0]!,
+          RENDER_SIGNING_SECRET: WELL_KNOWN_SECRETS[1]!,
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reads the render ladder sorted and without duplicates', () => {
+    const config = loadApiConfig({ ...QUEUES, AUTH_JWT_SECRET: 'a'.repeat(32), RENDER_SIZE_LADDER: '640, 64,640,128' });
+    expect(config.render.sizeLadder).toEqual([64, 128, 640]);
+  });
+});
