@@ -98,9 +98,9 @@ describe('the served OpenAPI document', () => {
     const publicRoutes = operations
       .filter((operation) => operation.security!.length === 0)
       .map((operation) => operation.route);
-    expect(publicRoutes).toEqual(
-      expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /v1/render/{token}']),
-    );
+    expect(publicRoutes).toEqual(expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /v1/render/{token}']));
+    // Metrics are served on their own listener (API_METRICS_PORT), never in the public document.
+    expect(Object.keys(document.paths)).not.toContain('/metrics');
     expect(publicRoutes).not.toContain('POST /v1/uploads');
     const idempotency = operations
       .find((operation) => operation.route === 'POST /v1/uploads')!
