@@ -92,6 +92,8 @@ export const workerEnv = z.object({
   WORKER_METRICS_PORT: envInt(0, 65535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   IMAGE_MAX_PIXELS: envInt(1, 1_000_000_000).default(50_000_000),
+  // An image is READY only once it decoded in full within this time (else REJECTED undecodable).
+  IMAGE_DECODE_TIMEOUT_SECONDS: envInt(1, 600).default(30),
   REJECTED_OBJECT_ACTION: z.enum(['delete', 'quarantine']).default('delete'),
   THUMBNAIL_WAIT_SECONDS: envInt(0, 24 * 3600).default(60),
   THUMBNAIL_MAX_SIDE: envInt(16, 2048).default(256),
@@ -101,6 +103,10 @@ export const workerEnv = z.object({
   SWEEP_YIELD_BACKLOG: envInt(0, 1_000_000).default(10),
   SWEEP_MAX_DEFER_SECONDS: envInt(0, 24 * 3600).default(600),
   UPLOAD_EXPIRY_GRACE_SECONDS: envInt(0, 7 * 24 * 3600).default(300),
+  // Background passes: a failing item is retried with exponential backoff from this base, and
+  // marked failed (for an admin to see) after this many attempts.
+  BACKGROUND_RETRY_BASE_SECONDS: envInt(1, 24 * 3600).default(30),
+  BACKGROUND_MAX_ATTEMPTS: envInt(1, 100).default(5),
 });
 
 export const forwarderEnv = z.object({

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { BackgroundFailureRepository } from './background-failure.repository';
 import { ImageRepository } from './image.repository';
 import { ObjectOutcomeRepository } from './object-outcome.repository';
 import { PrismaService } from './prisma.service';
@@ -17,6 +18,7 @@ const PROVIDERS = [
   UploadMaintenanceRepository,
   AuditRepository,
   DlqAlertStateRepository,
+  BackgroundFailureRepository,
 ];
 
 @Global()

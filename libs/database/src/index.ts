@@ -9,3 +9,4 @@ export * from './audit.repository';
 export * from './dlq-alert-state.repository';
 export * from './rendition.repository';
 export * from './erasure.repository';
+export * from './background-failure.repository';
