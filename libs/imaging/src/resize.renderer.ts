@@ -89,7 +89,8 @@ export async function renderRenditions(
   sizes: readonly { name: string; maxSide: number }[],
   limits: ResizeLimits,
 ): Promise<Map<string, RenderedImage>> {
-  const base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
+  let base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
+  if (limits.timeoutMs) base = base.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
   const outputs = sizes.map(async (size) => {
     const { data, info } = await base
       .clone()

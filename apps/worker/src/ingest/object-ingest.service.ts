@@ -3,11 +3,13 @@ import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import {
   ALLOWED_THUMBNAIL_TYPES,
   normaliseSequencer,
+  objectScope,
   ObjectRole,
   parseObjectKey,
   parseUploadEventMessage,
   QUARANTINE_PREFIX,
   RejectionReason,
+  THUMBNAIL_RENDITION,
   UploadEventMessage,
   erasureUserHash,
   userIdOfKey,
@@ -19,9 +21,21 @@ import {
   UploadRecord,
   UploadRepository,
 } from '@lib/database';
-import { HEAD_BYTES, inspectImage, Inspection, ObjectSample, TAIL_BYTES } from '@lib/imaging';
+import { fromAwsError } from '@lib/errors';
+import {
+  decodeAllFrames,
+  HEAD_BYTES,
+  inspectImage,
+  Inspection,
+  ObjectSample,
+  RenderedImage,
+  renderThumbnail,
+  TAIL_BYTES,
+  UndecodableImageError,
+} from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectHead, ObjectStorageRepository, objectUrl } from '@lib/storage';
+import { RenditionService } from '../renditions/rendition.service';
 
 export interface IngestResult {
   outcome: 'accepted' | 'rejected' | 'superseded' | 'dead-lettered';
@@ -43,6 +57,13 @@ interface Subject {
   declaredSize: number | null;
 }
 
+/** What reading the whole verified object showed: decoded (with its thumbnail), or why not. */
+type Proof =
+  | { kind: 'decoded'; thumbnail: RenderedImage }
+  | { kind: 'undecodable'; detail: string }
+  | { kind: 'changed' }
+  | { kind: 'missing' };
+
 /**
  * Decides what one object-created event means and stores that outcome. Throwing leaves the
  * message on the queue for redelivery, so only transient faults may throw; everything that
@@ -59,6 +80,7 @@ export class ObjectIngestService {
     private readonly storage: ObjectStorageRepository,
     private readonly queue: QueueRepository,
     private readonly erasures: ErasureRepository,
+    private readonly renditions: RenditionService,
   ) {}
 
   async ingest(incoming: IncomingMessage): Promise<IngestResult> {
@@ -68,6 +90,13 @@ export class ObjectIngestService {
       return { outcome: 'dead-lettered', reason: 'malformed-message' };
     }
     const { bucket, key } = parsed.value;
+    const scope = objectScope(bucket, key, this.config.storage);
+    if (!scope.ok) {
+      // Not an upload this platform issued (a rendition, quarantine/, another bucket, a forged
+      // key): nothing to judge and nothing to delete; a person looks at it in the DLQ.
+      await this.deadLetter(incoming, `outside the upload layout: ${scope.reason}`);
+      return { outcome: 'dead-lettered', reason: 'outside-layout' };
+    }
     // Independent of each other, so they overlap: a message's latency is its slowest lookup,
     // not their sum, and the object store gets the read as soon as the message does.
     const [erased, subject, read] = await Promise.all([
@@ -88,9 +117,20 @@ export class ObjectIngestService {
       this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
       return { outcome: 'superseded' };
     }
-    const inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
+    let inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
+    let thumbnail: RenderedImage | undefined;
+    if (inspection.ok && head) {
+      const proof = await this.prove(subject.message, head, inspection.frames ?? 1);
+      if (proof.kind === 'changed') {
+        this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
+        return { outcome: 'superseded' };
+      }
+      if (proof.kind === 'missing') inspection = missing();
+      else if (proof.kind === 'undecodable') inspection = undecodable(proof.detail);
+      else thumbnail = proof.thumbnail;
+    }
     let verdict = this.verdict(subject, head, inspection);
-    let result = await this.outcomes.record(verdict);
+    let { result, previousETag } = await this.outcomes.recordVerdict(verdict);
     if (result === 'upload-gone') {
       // The upload was deleted (its owner removed the image) after it was looked up: the object
       // now belongs to no session, so it is judged and disposed of as such now, not on a retry.
@@ -100,8 +140,12 @@ export class ObjectIngestService {
         unknownUpload(),
       );
       result = await this.outcomes.record(verdict);
+      previousETag = null;
     }
     if (!verdict.accepted && head) await this.dispose(subject.message);
+    if (result === 'applied' && subject.upload) {
+      await this.settleDerived(subject, subject.upload, verdict, previousETag, thumbnail);
+    }
     this.logger.log({
       msg: 'object judged',
       key: subject.message.key,
@@ -111,6 +155,60 @@ export class ObjectIngestService {
     });
     if (result !== 'applied') return { outcome: 'superseded' };
     return verdict.accepted ? { outcome: 'accepted' } : { outcome: 'rejected', reason: verdict.reason };
+  }
+
+  /**
+   * READY means decodable: the whole object, read pinned to the ETag that was inspected, must
+   * decode within the pixel and time bounds. The thumbnail that decode makes is the proof, and
+   * is what gets served — never the bytes a client sent.
+   */
+  private async prove(message: UploadEventMessage, head: ObjectHead, frames: number): Promise<Proof> {
+    const limits = {
+      maxPixels: this.config.inspection.maxPixels,
+      timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
+    };
+    const open = () => this.storage.openVerified(message.bucket, message.key, head.eTag);
+    const source = await open();
+    if (source === null) return { kind: 'missing' };
+    if (source === 'changed') return { kind: 'changed' };
+    try {
+      const thumbnail = await renderThumbnail(source, { maxSide: this.config.thumbnails.maxSide, ...limits });
+      if (frames > 1) {
+        const again = await open();
+        if (again === null) return { kind: 'missing' };
+        if (again === 'changed') return { kind: 'changed' };
+        await decodeAllFrames(again, limits);
+      }
+      return { kind: 'decoded', thumbnail };
+    } catch (error) {
+      if (error instanceof UndecodableImageError) return { kind: 'undecodable', detail: error.message };
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /**
+   * What an applied verdict does to the objects derived from its upload. An accepted thumbnail
+   * (or an original whose client promised none) gets its re-encoded `thumb`; a rejected object,
+   * or an original replaced by other bytes, takes what was derived from it along.
+   */
+  private async settleDerived(
+    subject: Subject,
+    upload: UploadRecord,
+    verdict: ObjectVerdict,
+    previousETag: string | null,
+    thumbnail: RenderedImage | undefined,
+  ): Promise<void> {
+    const serveThumbnail =
+      verdict.accepted && thumbnail && (subject.role === 'THUMBNAIL' || upload.thumbnailKey === null);
+    if (!verdict.accepted) {
+      await this.renditions.dropDerived(upload.id, subject.role === 'THUMBNAIL' ? { only: [THUMBNAIL_RENDITION] } : {});
+    } else if (subject.role === 'ORIGINAL' && previousETag !== null && previousETag !== verdict.eTag) {
+      await this.renditions.dropDerived(upload.id, serveThumbnail ? { except: [THUMBNAIL_RENDITION] } : {});
+    }
+    if (!serveThumbnail) return;
+    await this.renditions.store(upload.id, upload.userId, THUMBNAIL_RENDITION, thumbnail);
+    // The client's own bytes are never served (nor left where the CDN could reach them).
+    if (subject.role === 'THUMBNAIL') await this.storage.delete(subject.message.bucket, subject.message.key);
   }
 
   private async ownerErased(key: string): Promise<boolean> {
@@ -208,6 +306,10 @@ export class ObjectIngestService {
 
 function unknownUpload(): Inspection {
   return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
+}
+
+function undecodable(detail: string): Inspection {
+  return { ok: false, reason: RejectionReason.Undecodable, detail: `The image does not decode: ${detail}` };
 }
 
 function missing(): Inspection {

@@ -7,7 +7,7 @@ import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
 import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
-import { RenditionService } from './rendition.service';
+import { renditionService } from '../../../../test/support/worker-services';
 
 describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   let stack: TestStack;
@@ -25,7 +25,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   });
 
   const service = (renditions: RenditionRepository) =>
-    new RenditionService(loadWorkerConfig(stack.env), renditions, new ObjectStorageRepository(stack.s3));
+    renditionService(loadWorkerConfig(stack.env), prisma, new ObjectStorageRepository(stack.s3), renditions);
 
   /** A READY image whose original is really in the bucket. */
   async function readyImage(): Promise<{ uploadId: string; userId: string }> {
@@ -33,7 +33,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     const row = { ...newUploadRow('render-erin'), size: jpeg.length };
     await new UploadRepository(prisma).create(row);
     const bucket = stack.resources.originalsBucket;
-    await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg }));
+    const put = await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg }));
     const applied = await new ObjectOutcomeRepository(prisma).record({
       accepted: true,
       bucket,
@@ -42,7 +42,8 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
       uploadId: row.id,
       userId: row.userId,
       sequencer: '0A',
-      eTag: 'e',
+      // The real ETag: renditions are read pinned to the verified version.
+      eTag: (put.ETag ?? '').replace(/"/g, ''),
       bytes: jpeg.length,
       contentType: 'image/jpeg',
       width: 1600,
