@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import sharp, { Sharp } from 'sharp';
-import type { RenderedImage } from './thumbnail.renderer';
+import { runPipeline, type RenderedImage } from './thumbnail.renderer';
 
 export const RENDER_FITS = ['cover', 'contain', 'inside'] as const;
 export type RenderFit = (typeof RENDER_FITS)[number];
@@ -91,20 +91,19 @@ export async function renderRenditions(
 ): Promise<Map<string, RenderedImage>> {
   let base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
   if (limits.timeoutMs) base = base.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
-  const outputs = sizes.map(async (size) => {
-    const { data, info } = await base
-      .clone()
-      .resize({ width: size.maxSide, height: size.maxSide, fit: 'inside', withoutEnlargement: true })
-      .keepIccProfile()
-      .webp({ quality: 80 })
-      .toBuffer({ resolveWithObject: true });
-    return [size.name, { body: data, contentType: 'image/webp', width: info.width, height: info.height }] as const;
-  });
-  if (Buffer.isBuffer(source)) {
-    base.end(source);
-  } else {
-    source.once('error', (error) => base.destroy(error));
-    source.pipe(base);
-  }
-  return new Map(await Promise.all(outputs));
+  const made = await runPipeline(base, source, (input) =>
+    Promise.all(
+      sizes.map(async (size) => {
+        const { data, info } = await input
+          .clone()
+          .resize({ width: size.maxSide, height: size.maxSide, fit: 'inside', withoutEnlargement: true })
+          .keepIccProfile()
+          .webp({ quality: 80 })
+          .toBuffer({ resolveWithObject: true });
+        const image: RenderedImage = { body: data, contentType: 'image/webp', width: info.width, height: info.height };
+        return [size.name, image] as const;
+      }),
+    ),
+  );
+  return new Map(made);
 }

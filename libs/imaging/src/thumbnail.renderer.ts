@@ -24,7 +24,7 @@ export class UndecodableImageError extends Error {
 }
 
 /**
- * Feeds `source` into `pipeline` and runs it. A failure of the source stream (S3 went away
+ * Runs `pipeline` (its outputs set up by `run`) on `source`. A failure of the source stream (S3 went away
  * mid-body) is rethrown as it is — a transient fault for the caller to retry — while a failure
  * of the decoder becomes an UndecodableImageError, a property of the bytes.
  */
@@ -34,18 +34,26 @@ export async function runPipeline<T>(
   run: (pipeline: Sharp) => Promise<T>,
 ): Promise<T> {
   let sourceError: Error | undefined;
+  let sourceFailed: Promise<never> = new Promise<never>(() => undefined);
+  // Outputs first (clones must exist before the input arrives), then the input.
+  const running = run(pipeline);
   if (Buffer.isBuffer(source)) {
     pipeline.end(source);
   } else {
-    // pipe() does not forward errors: without this a broken S3 stream would leave sharp waiting.
-    source.once('error', (error) => {
-      sourceError = error;
-      pipeline.destroy(error);
-    });
+    // pipe() does not forward errors, and destroying sharp with an error leaves its toBuffer()
+    // pending (and the error unheard): the source's failure settles the run instead.
+    sourceFailed = new Promise<never>((_, reject) =>
+      source.once('error', (error) => {
+        sourceError = error;
+        source.unpipe(pipeline);
+        pipeline.destroy();
+        reject(error);
+      }),
+    );
     source.pipe(pipeline);
   }
   try {
-    return await run(pipeline);
+    return await Promise.race([running, sourceFailed]);
   } catch (error) {
     if (sourceError) throw sourceError;
     throw new UndecodableImageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
