@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
 import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { withDbOrUploadGone } from './prisma-error';
+import { withDb, withDbOrUploadGone } from './prisma-error';
 
 export interface ObjectVerdictBase {
   bucket: string;
@@ -54,14 +54,6 @@ export class ObjectOutcomeRepository {
    * change only when it did.
    */
   async record(verdict: ObjectVerdict): Promise<RecordResult> {
-    return (await this.recordVerdict(verdict)).result;
-  }
-
-  /**
-   * `record`, also telling the ETag of the image an accepted original replaced (null when it
-   * replaced none, or for other verdicts): what was derived from those bytes must go.
-   */
-  async recordVerdict(verdict: ObjectVerdict): Promise<{ result: RecordResult; previousETag: string | null }> {
     const v = verdict;
     const contentType = v.accepted ? v.contentType : null;
     const width = v.accepted ? v.width : null;
@@ -81,20 +73,22 @@ export class ObjectOutcomeRepository {
       WHERE stored_objects.sequencer < EXCLUDED.sequencer
       RETURNING 1`;
     const effects = v.role === 'ORIGINAL' && v.uploadId ? this.uploadEffects(v, v.uploadId) : Prisma.empty;
-    // Every CTE sees the snapshot from before the statement: this is the image being replaced.
-    const previous = Prisma.sql`(SELECT e_tag FROM images WHERE bucket = ${v.bucket} AND key = ${v.key})`;
     const rows = await withDbOrUploadGone(
       () =>
-        this.prisma.$queryRaw<Array<{ changed: number; previous: string | null }>>`
+        this.prisma.$queryRaw<Array<{ changed: number }>>`
         WITH stored AS (${stored}) ${effects}
-        SELECT (SELECT count(*)::int FROM stored) AS changed, ${previous} AS previous`,
+        SELECT count(*)::int AS changed FROM stored`,
     );
-    if (rows === 'upload-gone') return { result: rows, previousETag: null };
-    const changed = Boolean(rows[0]?.changed);
-    return {
-      result: changed ? 'applied' : 'superseded',
-      previousETag: changed && v.accepted && v.role === 'ORIGINAL' ? (rows[0]?.previous ?? null) : null,
-    };
+    if (rows === 'upload-gone') return rows;
+    return rows[0]?.changed ? 'applied' : 'superseded';
+  }
+
+  /** The ETag of the image currently served from this object, if any. */
+  async servedETag(bucket: string, key: string): Promise<string | null> {
+    const image = await withDb(() =>
+      this.prisma.image.findUnique({ where: { bucket_key: { bucket, key } }, select: { eTag: true } }),
+    );
+    return image?.eTag ?? null;
   }
 
   /** What an original's verdict does to its image and upload rows, as CTEs gated on `stored`. */

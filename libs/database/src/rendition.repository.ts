@@ -96,6 +96,11 @@ export class RenditionRepository {
     return withDb(
       () =>
         this.prisma.$queryRaw<RenditionRecord[]>`
+        WITH unclaimed AS (
+          -- What was dropped is made again (from the new bytes) at the next sweep, not after
+          -- the old claims time out.
+          UPDATE uploads SET renditions_claimed_at = NULL, thumbnail_claimed_at = NULL WHERE id = ${uploadId}::uuid
+        )
         DELETE FROM renditions WHERE upload_id = ${uploadId}::uuid ${only} ${except}
         RETURNING upload_id AS "uploadId", name, bucket, key, content_type AS "contentType", bytes, width, height`,
     );

@@ -76,7 +76,7 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
     const { uploadId, message } = await uploaded();
     await expect(
       ingest(
-        service(deletingUploadFirst(prisma, new ObjectOutcomeRepository(prisma), 'recordVerdict', (v) => v.uploadId)),
+        service(deletingUploadFirst(prisma, new ObjectOutcomeRepository(prisma), 'record', (v) => v.uploadId)),
         message,
       ),
     ).resolves.toEqual({

@@ -99,10 +99,11 @@ export class ObjectIngestService {
     }
     // Independent of each other, so they overlap: a message's latency is its slowest lookup,
     // not their sum, and the object store gets the read as soon as the message does.
-    const [erased, subject, read] = await Promise.all([
+    const [erased, subject, read, servedETag] = await Promise.all([
       this.ownerErased(key),
       this.resolve(parsed.value),
       this.storage.readStart(bucket, key, HEAD_BYTES),
+      this.outcomes.servedETag(bucket, key),
     ]);
     if (erased) {
       // The user asked to be forgotten: an object that lands now (an upload finishing during
@@ -130,7 +131,11 @@ export class ObjectIngestService {
       else thumbnail = proof.thumbnail;
     }
     let verdict = this.verdict(subject, head, inspection);
-    let { result, previousETag } = await this.outcomes.recordVerdict(verdict);
+    const serveThumbnail = this.servesThumbnail(subject, verdict, thumbnail);
+    // Before the verdict is stored, so a failure here is retried with the message: what was
+    // derived from other bytes than the object now in the bucket goes.
+    if (subject.upload && head) await this.dropStale(subject, subject.upload.id, verdict, servedETag, serveThumbnail);
+    let result = await this.outcomes.record(verdict);
     if (result === 'upload-gone') {
       // The upload was deleted (its owner removed the image) after it was looked up: the object
       // now belongs to no session, so it is judged and disposed of as such now, not on a retry.
@@ -140,11 +145,10 @@ export class ObjectIngestService {
         unknownUpload(),
       );
       result = await this.outcomes.record(verdict);
-      previousETag = null;
     }
     if (!verdict.accepted && head) await this.dispose(subject.message);
-    if (result === 'applied' && subject.upload) {
-      await this.settleDerived(subject, subject.upload, verdict, previousETag, thumbnail);
+    if (result === 'applied' && serveThumbnail && subject.upload && thumbnail) {
+      await this.serveThumbnail(subject, subject.upload, thumbnail);
     }
     this.logger.log({
       msg: 'object judged',
@@ -186,26 +190,33 @@ export class ObjectIngestService {
     }
   }
 
+  /** An accepted client thumbnail, or an original whose client promised none, is served re-encoded. */
+  private servesThumbnail(subject: Subject, verdict: ObjectVerdict, thumbnail: RenderedImage | undefined): boolean {
+    if (!verdict.accepted || !thumbnail || !subject.upload) return false;
+    return subject.role === 'THUMBNAIL' || subject.upload.thumbnailKey === null;
+  }
+
   /**
-   * What an applied verdict does to the objects derived from its upload. An accepted thumbnail
-   * (or an original whose client promised none) gets its re-encoded `thumb`; a rejected object,
-   * or an original replaced by other bytes, takes what was derived from it along.
+   * A rejected object takes what was derived from it along (a rejected original all of it, a
+   * rejected thumbnail the served `thumb`); an original accepted with other bytes than the
+   * image served so far takes the renditions of the old bytes along. They are made again from
+   * the verified version.
    */
-  private async settleDerived(
+  private async dropStale(
     subject: Subject,
-    upload: UploadRecord,
+    uploadId: string,
     verdict: ObjectVerdict,
-    previousETag: string | null,
-    thumbnail: RenderedImage | undefined,
+    servedETag: string | null,
+    serveThumbnail: boolean,
   ): Promise<void> {
-    const serveThumbnail =
-      verdict.accepted && thumbnail && (subject.role === 'THUMBNAIL' || upload.thumbnailKey === null);
     if (!verdict.accepted) {
-      await this.renditions.dropDerived(upload.id, subject.role === 'THUMBNAIL' ? { only: [THUMBNAIL_RENDITION] } : {});
-    } else if (subject.role === 'ORIGINAL' && previousETag !== null && previousETag !== verdict.eTag) {
-      await this.renditions.dropDerived(upload.id, serveThumbnail ? { except: [THUMBNAIL_RENDITION] } : {});
+      await this.renditions.dropDerived(uploadId, subject.role === 'THUMBNAIL' ? { only: [THUMBNAIL_RENDITION] } : {});
+    } else if (subject.role === 'ORIGINAL' && servedETag !== null && servedETag !== verdict.eTag) {
+      await this.renditions.dropDerived(uploadId, serveThumbnail ? { except: [THUMBNAIL_RENDITION] } : {});
     }
-    if (!serveThumbnail) return;
+  }
+
+  private async serveThumbnail(subject: Subject, upload: UploadRecord, thumbnail: RenderedImage): Promise<void> {
     await this.renditions.store(upload.id, upload.userId, THUMBNAIL_RENDITION, thumbnail);
     // The client's own bytes are never served (nor left where the CDN could reach them).
     if (subject.role === 'THUMBNAIL') await this.storage.delete(subject.message.bucket, subject.message.key);
