@@ -72,6 +72,20 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     expect((await renditionObjects(userId, uploadId)).sort()).toEqual(rows.map((r) => r.key).sort());
   });
 
+  it('makes nothing from bytes other than the verified version, and retries it with backoff', async () => {
+    const { uploadId } = await readyImage();
+    const image = await prisma.image.findUniqueOrThrow({ where: { uploadId } });
+    // Overwritten after it was verified (its own event not judged yet): other bytes, other ETag.
+    await stack.s3.send(
+      new PutObjectCommand({ Bucket: image.bucket, Key: image.key, Body: await makeJpeg(300, 1200) }),
+    );
+    expect(await service(new RenditionRepository(prisma)).makeMissing()).toBe(0);
+    expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
+    expect(await prisma.backgroundFailure.findFirst({ where: { pass: 'renditions', itemId: uploadId } })).toMatchObject(
+      { attempts: 1, failedAt: null, lastError: expect.stringContaining('changed since it was verified') },
+    );
+  });
+
   it('leaves no rendition object behind when the image is deleted while it renders', async () => {
     const { uploadId, userId } = await readyImage();
     expect(
