@@ -1,19 +1,8 @@
 import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
+import { gradient } from './images';
 
 /** A noisy gradient, so every format has real entropy-coded data to corrupt. */
-function source(width: number, height: number) {
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      pixels[i] = (x * 255) / width;
-      pixels[i + 1] = (y * 255) / height;
-      pixels[i + 2] = (x * y) % 256;
-    }
-  }
-  return sharp(pixels, { raw: { width, height, channels: 3 } });
-}
+const source = (width: number, height: number) => gradient(width, height, { noise: true });
 
 function scramble(bytes: Buffer, from: number, count: number): Buffer {
   const out = Buffer.from(bytes);

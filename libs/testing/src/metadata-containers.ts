@@ -1,6 +1,7 @@
-import { crc32 } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { makeJpeg } from './images';
+import { PHONE_EXIF } from './exif-images';
+import { makeJpeg, pngChunk } from './images';
 
 /**
  * Where personal metadata can hide in each container, found by walking the file's own
@@ -120,16 +121,6 @@ const XMP = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.
 <rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.5N"/>
 </rdf:RDF></x:xmpmeta>`;
 
-const EXIF = {
-  IFD0: { Make: 'TestCam', Model: 'Phone X', Software: 'camera 1.0' },
-  IFD3: {
-    GPSLatitudeRef: 'N',
-    GPSLatitude: '48/1 51/1 2981/100',
-    GPSLongitudeRef: 'E',
-    GPSLongitude: '2/1 17/1 4000/100',
-  },
-};
-
 export type MetadataFormat = 'jpeg' | 'png' | 'webp' | 'avif';
 
 /**
@@ -139,7 +130,7 @@ export type MetadataFormat = 'jpeg' | 'png' | 'webp' | 'avif';
  */
 export async function makeImageWithMetadata(format: MetadataFormat, width = 640, height = 480): Promise<Buffer> {
   const base = sharp(await makeJpeg(width, height))
-    .withExif(EXIF)
+    .withExif(PHONE_EXIF)
     .withXmp(XMP)
     .withIccProfile('p3');
   switch (format) {
@@ -148,10 +139,7 @@ export async function makeImageWithMetadata(format: MetadataFormat, width = 640,
     case 'png':
       return withPngChunks(await base.png().toBuffer(), [
         ['tEXt', Buffer.from('Author\0Jane Doe, 48.8582 N 2.2945 E', 'latin1')],
-        [
-          'zTXt',
-          Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), (await import('node:zlib')).deflateSync('GPS 48.85')]),
-        ],
+        ['zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), deflateSync('GPS 48.85')])],
       ]);
     case 'webp':
       return base.webp({ quality: 90 }).toBuffer();
@@ -182,13 +170,9 @@ function withJpegSegment(jpeg: Buffer, marker: number, payload: Buffer): Buffer 
 
 function withPngChunks(png: Buffer, chunks: [string, Buffer][]): Buffer {
   const iend = png.length - 12;
-  const encoded = chunks.map(([type, data]) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  });
-  return Buffer.concat([png.subarray(0, iend), ...encoded, png.subarray(iend)]);
+  return Buffer.concat([
+    png.subarray(0, iend),
+    ...chunks.map(([type, data]) => pngChunk(type, data)),
+    png.subarray(iend),
+  ]);
 }
