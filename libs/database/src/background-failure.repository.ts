@@ -19,8 +19,12 @@ export interface BackgroundFailureRecord {
 
 export interface FailurePolicy {
   retryBaseSeconds: number;
-  maxAttempts: number;
+  /** null: keep retrying (a dependency outage, not the item's fault). */
+  maxAttempts: number | null;
 }
+
+/** The longest backoff between two attempts of an item. */
+const MAX_BACKOFF_SECONDS = 3600;
 
 /**
  * The condition a claim adds so that an item waiting out its backoff, or given up on, is not
@@ -57,7 +61,8 @@ export class BackgroundFailureRepository {
         ON CONFLICT (pass, item_id) DO UPDATE SET
           attempts = f.attempts + 1,
           last_error = EXCLUDED.last_error,
-          retry_at = now() + make_interval(secs => ${policy.retryBaseSeconds} * power(2, f.attempts)),
+          retry_at = now() + make_interval(secs => least(${MAX_BACKOFF_SECONDS}::float8,
+            ${policy.retryBaseSeconds} * power(2, least(f.attempts, 30)))),
           failed_at = CASE WHEN f.attempts + 1 >= ${policy.maxAttempts}::int THEN coalesce(f.failed_at, now()) END,
           updated_at = now()
         RETURNING attempts, failed_at IS NOT NULL AS failed`,

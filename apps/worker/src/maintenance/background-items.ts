@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { BackgroundFailureRepository, BackgroundPass } from '@lib/database';
-import { isAppError } from '@lib/errors';
+import { ErrorCode, isAppError } from '@lib/errors';
 import { WorkerMetrics } from '../observability/worker.metrics';
 
 export type ItemOutcome<T> = { ok: true; value: T } | { ok: false; gaveUp: boolean; reason: string };
@@ -42,7 +42,11 @@ export class BackgroundItems {
     const reason = describe(error);
     this.metrics.backgroundFailures.inc({ pass });
     try {
-      const { attempts, gaveUp } = await this.failures.recordFailure(pass, itemId, reason, this.config.background);
+      // A dependency's outage (S3, SQS, PostgreSQL) is waited out with the same backoff, but it
+      // says nothing about the item: only the item's own faults count towards giving up.
+      const outage = isAppError(error) && error.code === ErrorCode.DependencyUnavailable;
+      const policy = outage ? { ...this.config.background, maxAttempts: null } : this.config.background;
+      const { attempts, gaveUp } = await this.failures.recordFailure(pass, itemId, reason, policy);
       if (gaveUp) this.metrics.backgroundGaveUp.inc({ pass });
       this.logger[gaveUp ? 'error' : 'warn']({
         msg: gaveUp ? 'background item failed for good' : 'background item failed; retrying with backoff',
