@@ -43,7 +43,9 @@ async function freshDatabase(): Promise<{ name: string; url: string }> {
       `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DB_PREFIX}%'`,
     );
     for (const { datname } of existing.rows) {
-      const pid = Number(datname.slice(TEST_DB_PREFIX.length));
+      // Per-file databases append `_<tag>` to the run's name: the pid is the leading digits
+      // (Number() of the whole rest is NaN, which made every run drop the others' databases).
+      const pid = Number(/^\d+/.exec(datname.slice(TEST_DB_PREFIX.length))?.[0] ?? NaN);
       if (datname === name || !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
     await admin.query(`CREATE DATABASE "${name}"`);

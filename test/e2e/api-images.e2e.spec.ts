@@ -121,9 +121,8 @@ describe('image queries and deletion', () => {
       },
       { what: 'a thumbnail' },
     );
-    expect(image!.thumbnailUrl).toBe(
-      `https://cdn.example.test/thumbnails/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}`,
-    );
+    // The served thumbnail is the worker's re-encoding, never an object a client wrote.
+    expect(image!.thumbnailUrl).toBe(`https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.webp`);
     expect(new URL(image!.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
   });
 

@@ -55,8 +55,7 @@ describe('standard renditions made by the worker', () => {
       });
       expect({ name, personal: personalMetadataOf(meta) }).toEqual({ name, personal: [] });
       expect(meta.orientation ?? 1).toBe(1);
-      // The worker's thumbnail predates this feature and drops the profile; the renditions keep it.
-      if (name !== 'thumb') expect(meta.icc).toBeDefined();
+      expect(meta.icc).toBeDefined();
     }
   });
 

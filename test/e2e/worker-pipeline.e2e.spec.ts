@@ -142,7 +142,7 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
   });
 
   describe('thumbnails', () => {
-    it('verifies and links the client-made thumbnail', async () => {
+    it('verifies the client-made thumbnail and links a re-encoding of it, never the bytes sent', async () => {
       const jpeg = await makeJpeg(1024, 768);
       const webp = await makeWebp(256, 192);
       const session = await client.createUpload({
@@ -158,7 +158,13 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
         return status.image?.thumbnailUrl ? status : undefined;
       });
       const thumbnail = Buffer.from(await (await fetch(ready.image!.thumbnailUrl!)).arrayBuffer());
-      expect(thumbnail.equals(webp)).toBe(true);
+      expect(thumbnail.equals(webp)).toBe(false);
+      const meta = await sharp(thumbnail).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['webp', 256, 192]);
+      // Verified: the client's object was judged and accepted before it was re-encoded.
+      expect(
+        await prisma.storedObject.findFirst({ where: { uploadId: session.uploadId, role: 'THUMBNAIL' } }),
+      ).toMatchObject({ accepted: true });
     });
 
     it('makes an upright WebP thumbnail without EXIF when the client sent none', async () => {

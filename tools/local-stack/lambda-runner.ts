@@ -55,8 +55,15 @@ export class LocalLambdaRunner {
         continue;
       }
       for (const message of messages) {
-        await this.deliver(message.Body ?? '');
-        await queue.delete(eventsQueueUrl, message.ReceiptHandle!);
+        try {
+          await this.deliver(message.Body ?? '');
+          await queue.delete(eventsQueueUrl, message.ReceiptHandle!);
+        } catch (error) {
+          // The queue went away mid-message (its DLQ record or the delete failed): the event
+          // comes back after its visibility timeout; the loop goes on instead of dying.
+          this.options.log?.('event not settled; it will be received again', { error: (error as Error).message });
+          await sleep(1_000);
+        }
       }
     }
   }

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiConfig, APP_CONFIG } from '@lib/config';
 import { DatabaseModule, ErasureRepository } from '@lib/database';
+import { AdminBackgroundController } from './admin/admin-background.controller';
+import { AdminBackgroundService } from './admin/admin-background.service';
 import { AdminDlqController } from './admin/admin-dlq.controller';
 import { adminDlqProviders } from './admin/admin-dlq.providers';
 import { AuthGuard } from './auth/auth.guard';
@@ -48,6 +50,7 @@ export class AppModule {
         AdminErasureController,
         RenderController,
         AdminDlqController,
+        AdminBackgroundController,
       ],
       providers: [
         ...apiAwsProviders,
@@ -63,6 +66,7 @@ export class AppModule {
         ErasureRepository,
         ErasureService,
         ...adminDlqProviders,
+        AdminBackgroundService,
         {
           provide: UPLOAD_RATE_LIMITER,
           useFactory: () => new RateLimiter(config.uploads.ratePerMinute, 60_000),

@@ -12,6 +12,7 @@ const REJECTIONS: Record<RejectionReason, string> = {
   [RejectionReason.TypeMismatch]: "The file's contents don't match its type (for example a PNG named .jpg).",
   [RejectionReason.TooManyPixels]: 'The image has too many pixels to process safely. Try a smaller version.',
   [RejectionReason.Corrupt]: 'The image is damaged and cannot be read.',
+  [RejectionReason.Undecodable]: "The image's pixels are damaged or it took too long to decode.",
   [RejectionReason.Empty]: 'The file is empty.',
   [RejectionReason.SizeMismatch]: 'The file changed or was cut short on the way. Try again.',
   [RejectionReason.ObjectMissing]: 'The file disappeared from storage before it was checked. Try again.',

@@ -9,6 +9,7 @@ import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';
 import { uploadPollers, UploadEventHandler } from './ingest/upload-event.handler';
+import { BackgroundItems } from './maintenance/background-items';
 import { MaintenanceService } from './maintenance/maintenance.service';
 import { SweepScheduler } from './maintenance/sweep.scheduler';
 import { RenditionService } from './renditions/rendition.service';
@@ -55,6 +56,7 @@ export class WorkerModule {
         ObjectIngestService,
         UploadEventHandler,
         ConsumerDrainService,
+        BackgroundItems,
         MaintenanceService,
         RenditionService,
         SweepScheduler,

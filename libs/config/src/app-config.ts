@@ -160,7 +160,7 @@ export interface WorkerConfig extends SharedConfig {
     shutdownGraceSeconds: number;
   };
   metrics: { host: string; port: number };
-  inspection: { maxPixels: number; rejectedObjectAction: 'delete' | 'quarantine' };
+  inspection: { maxPixels: number; decodeTimeoutSeconds: number; rejectedObjectAction: 'delete' | 'quarantine' };
   thumbnails: { waitSeconds: number; maxSide: number };
   sweep: {
     intervalSeconds: number;
@@ -170,6 +170,8 @@ export interface WorkerConfig extends SharedConfig {
     /** While yielding, images READY at least this long still get theirs: nothing waits forever. */
     maxDeferSeconds: number;
   };
+  /** Per-item retries of the background passes (thumbnails, renditions, expiry, erasure). */
+  background: { retryBaseSeconds: number; maxAttempts: number };
   dlq: DlqConfig & { alerts: DlqAlertConfig; slack: SlackConfig };
   /** Invalidation of deleted images' CDN paths; without a distribution the calls are only recorded. */
   cdn: { distributionId?: string; intervalSeconds: number; maxPathsPerBatch: number };
@@ -420,7 +422,11 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
       shutdownGraceSeconds: env.WORKER_SHUTDOWN_GRACE_SECONDS,
     },
     metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
-    inspection: { maxPixels: env.IMAGE_MAX_PIXELS, rejectedObjectAction: env.REJECTED_OBJECT_ACTION },
+    inspection: {
+      maxPixels: env.IMAGE_MAX_PIXELS,
+      decodeTimeoutSeconds: env.IMAGE_DECODE_TIMEOUT_SECONDS,
+      rejectedObjectAction: env.REJECTED_OBJECT_ACTION,
+    },
     thumbnails: { waitSeconds: env.THUMBNAIL_WAIT_SECONDS, maxSide: env.THUMBNAIL_MAX_SIDE },
     sweep: {
       intervalSeconds: env.SWEEP_INTERVAL_SECONDS,
@@ -433,6 +439,7 @@ export function loadWorkerConfig(raw: NodeJS.ProcessEnv): WorkerConfig {
       intervalSeconds: env.CDN_INVALIDATION_INTERVAL_SECONDS,
       maxPathsPerBatch: env.CDN_INVALIDATION_MAX_PATHS,
     },
+    background: { retryBaseSeconds: env.BACKGROUND_RETRY_BASE_SECONDS, maxAttempts: env.BACKGROUND_MAX_ATTEMPTS },
     dlq: {
       peekVisibilitySeconds: env.DLQ_PEEK_VISIBILITY_SECONDS,
       alerts: {

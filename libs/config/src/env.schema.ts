@@ -114,6 +114,8 @@ export const workerEnv = z.object({
   WORKER_METRICS_PORT: envInt(0, 65535).default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   IMAGE_MAX_PIXELS: envInt(1, 1_000_000_000).default(50_000_000),
+  // An image is READY only once it decoded in full within this time (else REJECTED undecodable).
+  IMAGE_DECODE_TIMEOUT_SECONDS: envInt(1, 600).default(30),
   REJECTED_OBJECT_ACTION: z.enum(['delete', 'quarantine']).default('delete'),
   THUMBNAIL_WAIT_SECONDS: envInt(0, 24 * 3600).default(60),
   THUMBNAIL_MAX_SIDE: envInt(16, 2048).default(256),
@@ -128,6 +130,10 @@ export const workerEnv = z.object({
   CDN_INVALIDATION_INTERVAL_SECONDS: envInt(1, 3600).default(10),
   // CloudFront allows 15 wildcard paths in progress per distribution; one batch stays within it.
   CDN_INVALIDATION_MAX_PATHS: envInt(1, 3000).default(15),
+  // Background passes: a failing item is retried with exponential backoff from this base, and
+  // marked failed (for an admin to see) after this many attempts.
+  BACKGROUND_RETRY_BASE_SECONDS: envInt(1, 24 * 3600).default(30),
+  BACKGROUND_MAX_ATTEMPTS: envInt(1, 100).default(5),
 });
 
 export const forwarderEnv = z.object({

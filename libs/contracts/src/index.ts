@@ -1,4 +1,5 @@
 export * from './object-key';
+export * from './object-scope';
 export * from './upload-event.message';
 export * from './upload.contract';
 export * from './s3-event.mapping';

@@ -17,6 +17,8 @@ export enum RejectionReason {
   TypeMismatch = 'type-mismatch',
   TooManyPixels = 'too-many-pixels',
   Corrupt = 'corrupt',
+  /** The header was fine but the pixels did not decode fully within the pixel and time bounds. */
+  Undecodable = 'undecodable',
   SizeMismatch = 'size-mismatch',
   UnknownUpload = 'unknown-upload',
 }

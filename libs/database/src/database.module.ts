@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { BackgroundFailureRepository } from './background-failure.repository';
 import { ImageRepository } from './image.repository';
 import { ObjectOutcomeRepository } from './object-outcome.repository';
 import { PrismaService } from './prisma.service';
@@ -19,6 +20,7 @@ const PROVIDERS = [
   AuditRepository,
   DlqAlertStateRepository,
   CdnInvalidationRepository,
+  BackgroundFailureRepository,
 ];
 
 @Global()

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ErasureStateName, ErasureStatus } from '@lib/contracts';
+import { Prisma } from '../../../generated/prisma/client';
+import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { invalidationRows } from './cdn-invalidation.repository';
 import { withDb } from './prisma-error';
@@ -150,7 +152,7 @@ export class ErasureRepository {
           WHERE user_id IS NOT NULL AND (
             state = 'REQUESTED'
             OR (state = 'RUNNING' AND (lease_owner IS NULL OR claimed_at < now() - make_interval(secs => ${leaseSeconds})))
-          )
+          ) AND ${notHeldBack('erasure', Prisma.sql`id`)}
           ORDER BY created_at
           LIMIT 1
           FOR UPDATE SKIP LOCKED

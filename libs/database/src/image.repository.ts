@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { THUMBNAIL_RENDITION } from '@lib/contracts';
 import { invalidationRows } from './cdn-invalidation.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
@@ -20,7 +21,7 @@ export interface ImageRecord {
 }
 
 export interface ImageWithThumbnail extends ImageRecord {
-  /** Key of a verified thumbnail object, when one exists. */
+  /** Key of the served thumbnail (the `thumb` rendition), when one exists. */
   thumbnailKey: string | null;
   /** Pre-made standard sizes made so far (the thumbnail is not among them). */
   renditions: { name: string; bucket: string; key: string }[];
@@ -89,25 +90,23 @@ export class ImageRepository {
 
   private async withThumbnails(images: ImageRecord[]): Promise<ImageWithThumbnail[]> {
     if (images.length === 0) return [];
-    const thumbnails = await withDb(() =>
-      this.prisma.storedObject.findMany({
-        where: { uploadId: { in: images.map((i) => i.uploadId) }, role: 'THUMBNAIL', accepted: true },
-        select: { uploadId: true, key: true },
-      }),
-    );
-    const byUpload = new Map(thumbnails.map((t) => [t.uploadId, t.key]));
-    const renditions = await withDb(() =>
+    // The served thumbnail is the worker's re-encoded `thumb` rendition, never the bytes a
+    // client uploaded (those may carry EXIF and GPS).
+    const derived = await withDb(() =>
       this.prisma.rendition.findMany({
         where: { uploadId: { in: images.map((i) => i.uploadId) } },
         select: { uploadId: true, name: true, bucket: true, key: true },
       }),
     );
-    return images.map((image) => ({
-      ...image,
-      thumbnailKey: byUpload.get(image.uploadId) ?? null,
-      renditions: renditions
-        .filter((r) => r.uploadId === image.uploadId)
-        .map(({ name, bucket, key }) => ({ name, bucket, key })),
-    }));
+    return images.map((image) => {
+      const own = derived.filter((r) => r.uploadId === image.uploadId);
+      return {
+        ...image,
+        thumbnailKey: own.find((r) => r.name === THUMBNAIL_RENDITION)?.key ?? null,
+        renditions: own
+          .filter((r) => r.name !== THUMBNAIL_RENDITION)
+          .map(({ name, bucket, key }) => ({ name, bucket, key })),
+      };
+    });
   }
 }

@@ -10,3 +10,4 @@ export * from './dlq-alert-state.repository';
 export * from './rendition.repository';
 export * from './erasure.repository';
 export * from './cdn-invalidation.repository';
+export * from './background-failure.repository';

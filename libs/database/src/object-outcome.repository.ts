@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
 import { Prisma } from '../../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { withDbOrUploadGone } from './prisma-error';
+import { withDb, withDbOrUploadGone } from './prisma-error';
 
 export interface ObjectVerdictBase {
   bucket: string;
@@ -81,6 +81,14 @@ export class ObjectOutcomeRepository {
     );
     if (rows === 'upload-gone') return rows;
     return rows[0]?.changed ? 'applied' : 'superseded';
+  }
+
+  /** The ETag of the image currently served from this object, if any. */
+  async servedETag(bucket: string, key: string): Promise<string | null> {
+    const image = await withDb(() =>
+      this.prisma.image.findUnique({ where: { bucket_key: { bucket, key } }, select: { eTag: true } }),
+    );
+    return image?.eTag ?? null;
   }
 
   /** What an original's verdict does to its image and upload rows, as CTEs gated on `stored`. */

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../../generated/prisma/client';
+import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 
@@ -7,6 +9,8 @@ export interface ThumbnailWork {
   userId: string;
   originalBucket: string;
   originalKey: string;
+  /** The verified version of the original: the thumbnail is made from exactly these bytes. */
+  originalETag: string;
 }
 
 export interface OverdueUpload {
@@ -28,8 +32,9 @@ export class UploadMaintenanceRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * READY uploads that still have no verified thumbnail: at once when the client asked for
-   * none, after `waitSeconds` when it said it would send one.
+   * READY uploads that still have no served thumbnail (the `thumb` rendition): at once when the
+   * client asked for none, after `waitSeconds` when it said it would send one. Uploads whose
+   * last attempt failed wait out their backoff (see BackgroundFailure).
    */
   claimThumbnailWork(waitSeconds: number, limit: number, minAgeSeconds = 0): Promise<ThumbnailWork[]> {
     return withDb(
@@ -44,25 +49,21 @@ export class UploadMaintenanceRepository {
             AND (u2.thumbnail_claimed_at IS NULL OR u2.thumbnail_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
             AND (u2.thumbnail_key IS NULL OR i2.created_at < now() - make_interval(secs => ${waitSeconds}))
             AND i2.created_at <= now() - make_interval(secs => ${minAgeSeconds})
-            AND NOT EXISTS (
-              SELECT 1 FROM stored_objects s
-              WHERE s.upload_id = u2.id AND s.role = 'THUMBNAIL' AND s.accepted
-            )
+            AND NOT EXISTS (SELECT 1 FROM renditions r WHERE r.upload_id = u2.id AND r.name = 'thumb')
+            AND ${notHeldBack('thumbnail', Prisma.sql`u2.id`)}
           ORDER BY i2.created_at
           LIMIT ${limit}
           FOR UPDATE OF u2 SKIP LOCKED
         )
-        RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey"`,
+        RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey",
+          i.e_tag AS "originalETag"`,
     );
   }
 
-  /** Points the upload at the thumbnail the worker made; its S3 event then verifies it. */
-  async useGeneratedThumbnail(uploadId: string, key: string, contentType: string, size: number): Promise<void> {
-    await withDb(() =>
-      this.prisma.upload.update({
-        where: { id: uploadId },
-        data: { thumbnailKey: key, thumbnailContentType: contentType, thumbnailSize: size },
-      }),
+  /** A failed attempt hands its claim back, so the retry is timed by its backoff alone. */
+  async releaseThumbnailClaim(uploadId: string): Promise<void> {
+    await withDb(
+      () => this.prisma.$executeRaw`UPDATE uploads SET thumbnail_claimed_at = NULL WHERE id = ${uploadId}::uuid`,
     );
   }
 
@@ -74,6 +75,7 @@ export class UploadMaintenanceRepository {
         SELECT id, user_id AS "userId", original_key AS "originalKey", thumbnail_key AS "thumbnailKey"
         FROM uploads
         WHERE status = 'PENDING' AND expires_at < now() - make_interval(secs => ${graceSeconds})
+          AND ${notHeldBack('expiry', Prisma.sql`id`)}
         ORDER BY expires_at
         LIMIT ${limit}`,
     );

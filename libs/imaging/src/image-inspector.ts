@@ -24,7 +24,14 @@ export interface InspectionPolicy {
 }
 
 export type Inspection =
-  | { ok: true; contentType: string; width: number; height: number }
+  | {
+      ok: true;
+      contentType: string;
+      width: number;
+      height: number;
+      /** Present for animated images (GIF, WebP): every frame must decode, not just the first. */
+      frames?: number;
+    }
   | { ok: false; reason: RejectionReason; detail: string };
 
 const reject = (reason: RejectionReason, detail: string): Inspection => ({ ok: false, reason, detail });
@@ -100,5 +107,6 @@ export async function inspectImage(sample: ObjectSample, policy: InspectionPolic
   if (!isComplete(sniffed.mime, sample)) {
     return reject(RejectionReason.Corrupt, 'The image is truncated (its end marker is missing).');
   }
-  return { ok: true, contentType: sniffed.mime, width, height };
+  const frames = meta.pages ?? 1;
+  return { ok: true, contentType: sniffed.mime, width, height, ...(frames > 1 ? { frames } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import sharp, { Sharp } from 'sharp';
-import type { RenderedImage } from './thumbnail.renderer';
+import { runPipeline, type RenderedImage } from './thumbnail.renderer';
 
 export const RENDER_FITS = ['cover', 'contain', 'inside'] as const;
 export type RenderFit = (typeof RENDER_FITS)[number];
@@ -91,21 +91,21 @@ export async function renderRenditions(
   sizes: readonly { name: string; maxSide: number }[],
   limits: ResizeLimits,
 ): Promise<Map<string, RenderedImage>> {
-  const base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
-  const outputs = sizes.map(async (size) => {
-    const { data, info } = await base
-      .clone()
-      .resize({ width: size.maxSide, height: size.maxSide, fit: 'inside', withoutEnlargement: true })
-      .keepIccProfile()
-      .webp({ quality: 80 })
-      .toBuffer({ resolveWithObject: true });
-    return [size.name, { body: data, contentType: 'image/webp', width: info.width, height: info.height }] as const;
-  });
-  if (Buffer.isBuffer(source)) {
-    base.end(source);
-  } else {
-    source.once('error', (error) => base.destroy(error));
-    source.pipe(base);
-  }
-  return new Map(await Promise.all(outputs));
+  let base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
+  if (limits.timeoutMs) base = base.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
+  const made = await runPipeline(base, source, (input) =>
+    Promise.all(
+      sizes.map(async (size) => {
+        const { data, info } = await input
+          .clone()
+          .resize({ width: size.maxSide, height: size.maxSide, fit: 'inside', withoutEnlargement: true })
+          .keepIccProfile()
+          .webp({ quality: 80 })
+          .toBuffer({ resolveWithObject: true });
+        const image: RenderedImage = { body: data, contentType: 'image/webp', width: info.width, height: info.height };
+        return [size.name, image] as const;
+      }),
+    ),
+  );
+  return new Map(made);
 }

@@ -111,6 +111,22 @@ export class ObjectStorageRepository {
   }
 
   /**
+   * Streams the object only while it is the version that was verified (`eTag`): 'changed' when
+   * it was overwritten since (S3 answers 412), null when it is gone. Anything derived from an
+   * object is made from exactly the bytes that were judged.
+   */
+  async openVerified(bucket: string, key: string, eTag: string): Promise<Readable | null | 'changed'> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
+      return (out.Body as Readable | undefined) ?? Readable.from([]);
+    } catch (error) {
+      if (isAwsNotFound(error)) return null;
+      if (awsHttpStatus(error) === 412) return 'changed';
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /**
    * The whole object, but only if it still has `eTag`: 'changed' when it was overwritten since
    * (S3 answers 412), null when it is gone. For callers that bound object size and concurrency.
    */

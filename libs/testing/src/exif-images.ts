@@ -4,6 +4,17 @@ import { makeJpeg } from './images';
 /** The EXIF tag that points at the GPS IFD: present only when the file carries a location. */
 const GPS_IFD_POINTER = [0x88, 0x25] as const;
 
+/** What a phone writes: camera make and model, and a GPS position. */
+export const PHONE_EXIF = {
+  IFD0: { Make: 'TestCam', Model: 'Phone X', Software: 'camera 1.0' },
+  IFD3: {
+    GPSLatitudeRef: 'N',
+    GPSLatitude: '48/1 51/1 2981/100',
+    GPSLongitudeRef: 'E',
+    GPSLongitude: '2/1 17/1 4000/100',
+  },
+};
+
 /**
  * A JPEG as a phone writes it: camera make and model, a GPS position, an ICC profile and,
  * optionally, an EXIF orientation (the pixels are stored sideways, like a portrait photo).
@@ -15,15 +26,7 @@ export async function makeJpegWithGps(
 ): Promise<Buffer> {
   const plain = await makeJpeg(width, height);
   return sharp(plain)
-    .withExif({
-      IFD0: { Make: 'TestCam', Model: 'Phone X', Software: 'camera 1.0' },
-      IFD3: {
-        GPSLatitudeRef: 'N',
-        GPSLatitude: '48/1 51/1 2981/100',
-        GPSLongitudeRef: 'E',
-        GPSLongitude: '2/1 17/1 4000/100',
-      },
-    })
+    .withExif(PHONE_EXIF)
     .withMetadata({ orientation: options.exifOrientation ?? 1 })
     .withIccProfile('p3')
     .jpeg({ quality: 90 })

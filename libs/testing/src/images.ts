@@ -2,20 +2,25 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDeflate, crc32 } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { Sharp } from 'sharp';
 
-/** A real JPEG with some structure (a gradient), not a flat colour. */
-export async function makeJpeg(width = 640, height = 480, options: { exifOrientation?: number } = {}): Promise<Buffer> {
+/** Raw RGB pixels with some structure (a gradient), not a flat colour; `noise` adds more entropy. */
+export function gradient(width: number, height: number, options: { noise?: boolean } = {}): Sharp {
   const pixels = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 3;
       pixels[i] = (x * 255) / width;
       pixels[i + 1] = (y * 255) / height;
-      pixels[i + 2] = 128;
+      pixels[i + 2] = options.noise ? (x * y) % 256 : 128;
     }
   }
-  let image = sharp(pixels, { raw: { width, height, channels: 3 } });
+  return sharp(pixels, { raw: { width, height, channels: 3 } });
+}
+
+/** A real JPEG with some structure (a gradient), not a flat colour. */
+export async function makeJpeg(width = 640, height = 480, options: { exifOrientation?: number } = {}): Promise<Buffer> {
+  let image = gradient(width, height);
   if (options.exifOrientation) image = image.withMetadata({ orientation: options.exifOrientation });
   return image.jpeg({ quality: 85 }).toBuffer();
 }
@@ -49,7 +54,8 @@ export const SVG = Buffer.from(
   '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
 );
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and its CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
@@ -89,9 +95,9 @@ export async function decompressionBombPng(side = 20_000): Promise<string> {
   });
   const png = Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.concat(idat)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', Buffer.concat(idat)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
   await new Promise<void>((resolve, reject) => {
     const out = createWriteStream(path);

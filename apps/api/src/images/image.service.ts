@@ -65,8 +65,10 @@ export class ImageService {
     if (!image) return;
     const upload = await this.uploads.findById(image.uploadId);
     await this.storage.delete(image.bucket, image.key);
-    const thumbnailKey = upload?.thumbnailKey ?? image.thumbnailKey;
-    if (thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, thumbnailKey);
+    // The client's thumbnail upload and the served (re-encoded) thumbnail are two objects.
+    for (const key of new Set([upload?.thumbnailKey, image.thumbnailKey])) {
+      if (key) await this.storage.delete(this.config.storage.thumbnailsBucket, key);
+    }
     for (const rendition of image.renditions) await this.storage.delete(rendition.bucket, rendition.key);
     const userKey = userKeyFor(this.config.userKeySecret, user.id);
     await this.images.deleteUpload(

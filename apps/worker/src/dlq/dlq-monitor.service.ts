@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
+import { WorkerMetrics } from '../observability/worker.metrics';
 import { DlqAlertStateRepository, StoredDlqAlertState, VersionedDlqAlertState } from '@lib/database';
 import {
   ALERT_SINK,
@@ -85,6 +86,7 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
     private readonly states: DlqAlertStateRepository,
     @Inject(ALERT_SINK) private readonly sink: AlertSink,
     @Optional() @Inject(DLQ_MONITOR_CLOCK) clock?: () => number,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.clock = clock ?? Date.now;
   }
@@ -111,6 +113,7 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
     try {
       stats = await this.dlq.stats();
     } catch (error) {
+      this.metrics?.queueErrors.inc({ poller: 'dlq-monitor', kind: 'error' });
       this.logger.warn({ msg: 'DLQ depth unavailable; checking again next interval', error: String(error) });
       return undefined;
     }
@@ -161,6 +164,7 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
         peek = await this.dlq.peek(PEEK_FOR_AGE);
       } catch (error) {
         // An alert without samples beats no alert.
+        this.metrics?.queueErrors.inc({ poller: 'dlq-monitor', kind: 'error' });
         this.logger.warn({ msg: 'DLQ peek failed; alerting without samples', error: String(error) });
       }
     }

@@ -5,6 +5,7 @@ import { ErasureRepository } from '@lib/database';
 import type { KeyDeleteError, KeyPage, ObjectStorageRepository } from '@lib/storage';
 import { useIsolatedDatabase } from '../../../../test/support/database';
 import { seedUserRows } from '../../../../test/support/erasure-seed';
+import { backgroundItems } from '../../../../test/support/worker-services';
 import { WorkerMetrics } from '../observability/worker.metrics';
 import { ErasureAlerts, ErasureFailure } from './erasure-alerts';
 import { ErasureRunner } from './erasure.runner';
@@ -71,6 +72,7 @@ function config(overrides: Partial<WorkerConfig['erasure']> = {}): WorkerConfig 
       retryBaseMs: 1,
       ...overrides,
     },
+    background: { retryBaseSeconds: 1, maxAttempts: 3 },
   } as WorkerConfig;
 }
 
@@ -88,7 +90,14 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     const alerts = new ErasureAlerts(new WorkerMetrics());
     const failures: ErasureFailure[] = [];
     alerts.onFailure((f) => void failures.push(f));
-    const run = new ErasureRunner(config(overrides), erasures, storage as unknown as ObjectStorageRepository, alerts);
+    const settings = config(overrides);
+    const run = new ErasureRunner(
+      settings,
+      erasures,
+      storage as unknown as ObjectStorageRepository,
+      alerts,
+      backgroundItems(settings, db.prisma),
+    );
     return { run, failures };
   }
 

@@ -5,9 +5,10 @@ import { userCdnPaths } from '@lib/cdn';
 import { erasureTargets, userKeyFor } from '@lib/contracts';
 import { ClaimedErasure, ErasureRepository } from '@lib/database';
 import { KeyDeleteError, ObjectStorageRepository } from '@lib/storage';
+import { BackgroundItems } from '../maintenance/background-items';
 import { ErasureAlerts } from './erasure-alerts';
 
-export type ErasureRunResult = 'idle' | 'completed' | 'failed' | 'stopped' | 'lost-lease';
+export type ErasureRunResult = 'idle' | 'completed' | 'failed' | 'retrying' | 'stopped' | 'lost-lease';
 
 type StepResult = 'done' | 'failed' | 'stopped' | 'lost-lease';
 
@@ -27,6 +28,7 @@ export class ErasureRunner {
     private readonly erasures: ErasureRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly alerts: ErasureAlerts,
+    private readonly items: BackgroundItems,
   ) {}
 
   /** Ends the current run at its next batch boundary (graceful shutdown). */
@@ -39,16 +41,24 @@ export class ErasureRunner {
     const claim = await this.erasures.claim(this.config.erasure.leaseSeconds);
     if (!claim) return 'idle';
     this.logger.log({ msg: 'erasure claimed', erasureId: claim.id, phase: claim.phase, target: claim.targetIndex });
-    try {
-      const result = await this.run(claim);
-      if (result === 'stopped') await this.erasures.release(claim);
-      this.logger.log({ msg: 'erasure run ended', erasureId: claim.id, result });
-      return result;
-    } catch (error) {
-      // Transient (S3 or the database unreachable): hand it back; the next poll resumes it.
-      await this.erasures.release(claim).catch(() => undefined);
-      throw error;
+    // A request that keeps throwing (S3 or the database failing on its objects or rows) is
+    // retried with backoff while the others run; after the last attempt it is FAILED.
+    const outcome = await this.items.run('erasure', claim.id, () => this.run(claim));
+    if (outcome.ok) {
+      if (outcome.value === 'stopped') await this.erasures.release(claim);
+      this.logger.log({ msg: 'erasure run ended', erasureId: claim.id, result: outcome.value });
+      return outcome.value;
     }
+    if (outcome.gaveUp) {
+      const reason = `gave up after ${this.config.background.maxAttempts} attempts: ${outcome.reason}`;
+      if (await this.erasures.fail(claim, 0, reason).catch(() => false)) {
+        await this.alerts.failedRequest({ erasureId: claim.id, failedKeys: 0, reason });
+        return 'failed';
+      }
+    }
+    // Hand it back; the claim skips it until its retry is due.
+    await this.erasures.release(claim).catch(() => undefined);
+    return 'retrying';
   }
 
   private async run(claim: ClaimedErasure): Promise<ErasureRunResult> {

@@ -7,6 +7,7 @@ import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
 import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
+import { renditionService } from '../../../../test/support/worker-services';
 import { ObjectIngestService } from './object-ingest.service';
 
 describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
@@ -33,6 +34,7 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
       storage,
       stack.queue,
       new ErasureRepository(prisma),
+      renditionService(loadWorkerConfig(stack.env), prisma, storage),
     );
   }
 

@@ -3,11 +3,13 @@ import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import {
   ALLOWED_THUMBNAIL_TYPES,
   normaliseSequencer,
+  objectScope,
   ObjectRole,
   parseObjectKey,
   parseUploadEventMessage,
   QUARANTINE_PREFIX,
   RejectionReason,
+  THUMBNAIL_RENDITION,
   UploadEventMessage,
   userKeyOfKey,
 } from '@lib/contracts';
@@ -18,9 +20,21 @@ import {
   UploadRecord,
   UploadRepository,
 } from '@lib/database';
-import { HEAD_BYTES, inspectImage, Inspection, ObjectSample, TAIL_BYTES } from '@lib/imaging';
+import { fromAwsError } from '@lib/errors';
+import {
+  decodeAllFrames,
+  HEAD_BYTES,
+  inspectImage,
+  Inspection,
+  ObjectSample,
+  RenderedImage,
+  renderThumbnail,
+  TAIL_BYTES,
+  UndecodableImageError,
+} from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectHead, ObjectStorageRepository, objectUrl } from '@lib/storage';
+import { RenditionService } from '../renditions/rendition.service';
 
 export interface IngestResult {
   outcome: 'accepted' | 'rejected' | 'superseded' | 'dead-lettered';
@@ -42,6 +56,13 @@ interface Subject {
   declaredSize: number | null;
 }
 
+/** What reading the whole verified object showed: decoded (with its thumbnail), or why not. */
+type Proof =
+  | { kind: 'decoded'; thumbnail: RenderedImage }
+  | { kind: 'undecodable'; detail: string }
+  | { kind: 'changed' }
+  | { kind: 'missing' };
+
 /**
  * Decides what one object-created event means and stores that outcome. Throwing leaves the
  * message on the queue for redelivery, so only transient faults may throw; everything that
@@ -58,6 +79,7 @@ export class ObjectIngestService {
     private readonly storage: ObjectStorageRepository,
     private readonly queue: QueueRepository,
     private readonly erasures: ErasureRepository,
+    private readonly renditions: RenditionService,
   ) {}
 
   async ingest(incoming: IncomingMessage): Promise<IngestResult> {
@@ -67,12 +89,20 @@ export class ObjectIngestService {
       return { outcome: 'dead-lettered', reason: 'malformed-message' };
     }
     const { bucket, key } = parsed.value;
+    const scope = objectScope(bucket, key, this.config.storage);
+    if (!scope.ok) {
+      // Not an upload this platform issued (a rendition, quarantine/, another bucket, a forged
+      // key): nothing to judge and nothing to delete; a person looks at it in the DLQ.
+      await this.deadLetter(incoming, `outside the upload layout: ${scope.reason}`);
+      return { outcome: 'dead-lettered', reason: 'outside-layout' };
+    }
     // Independent of each other, so they overlap: a message's latency is its slowest lookup,
     // not their sum, and the object store gets the read as soon as the message does.
-    const [erased, subject, read] = await Promise.all([
+    const [erased, subject, read, servedETag] = await Promise.all([
       this.ownerErased(key),
       this.resolve(parsed.value),
       this.storage.readStart(bucket, key, HEAD_BYTES),
+      this.outcomes.servedETag(bucket, key),
     ]);
     if (erased) {
       // The user asked to be forgotten: an object that lands now (an upload finishing during
@@ -87,8 +117,23 @@ export class ObjectIngestService {
       this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
       return { outcome: 'superseded' };
     }
-    const inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
+    let inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
+    let thumbnail: RenderedImage | undefined;
+    if (inspection.ok && head) {
+      const proof = await this.prove(subject.message, head, inspection.frames ?? 1);
+      if (proof.kind === 'changed') {
+        this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
+        return { outcome: 'superseded' };
+      }
+      if (proof.kind === 'missing') inspection = missing();
+      else if (proof.kind === 'undecodable') inspection = undecodable(proof.detail);
+      else thumbnail = proof.thumbnail;
+    }
     let verdict = this.verdict(subject, head, inspection);
+    const serveThumbnail = this.servesThumbnail(subject, verdict, thumbnail);
+    // Before the verdict is stored, so a failure here is retried with the message: what was
+    // derived from other bytes than the object now in the bucket goes.
+    if (subject.upload && head) await this.dropStale(subject, subject.upload.id, verdict, servedETag, serveThumbnail);
     let result = await this.outcomes.record(verdict);
     if (result === 'upload-gone') {
       // The upload was deleted (its owner removed the image) after it was looked up: the object
@@ -101,6 +146,9 @@ export class ObjectIngestService {
       result = await this.outcomes.record(verdict);
     }
     if (!verdict.accepted && head) await this.dispose(subject.message);
+    if (result === 'applied' && serveThumbnail && subject.upload && thumbnail) {
+      await this.serveThumbnail(subject, subject.upload, thumbnail);
+    }
     this.logger.log({
       msg: 'object judged',
       key: subject.message.key,
@@ -110,6 +158,67 @@ export class ObjectIngestService {
     });
     if (result !== 'applied') return { outcome: 'superseded' };
     return verdict.accepted ? { outcome: 'accepted' } : { outcome: 'rejected', reason: verdict.reason };
+  }
+
+  /**
+   * READY means decodable: the whole object, read pinned to the ETag that was inspected, must
+   * decode within the pixel and time bounds. The thumbnail that decode makes is the proof, and
+   * is what gets served — never the bytes a client sent.
+   */
+  private async prove(message: UploadEventMessage, head: ObjectHead, frames: number): Promise<Proof> {
+    const limits = {
+      maxPixels: this.config.inspection.maxPixels,
+      timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
+    };
+    const open = () => this.storage.openVerified(message.bucket, message.key, head.eTag);
+    const source = await open();
+    if (source === null) return { kind: 'missing' };
+    if (source === 'changed') return { kind: 'changed' };
+    try {
+      const thumbnail = await renderThumbnail(source, { maxSide: this.config.thumbnails.maxSide, ...limits });
+      if (frames > 1) {
+        const again = await open();
+        if (again === null) return { kind: 'missing' };
+        if (again === 'changed') return { kind: 'changed' };
+        await decodeAllFrames(again, limits);
+      }
+      return { kind: 'decoded', thumbnail };
+    } catch (error) {
+      if (error instanceof UndecodableImageError) return { kind: 'undecodable', detail: error.message };
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /** An accepted client thumbnail, or an original whose client promised none, is served re-encoded. */
+  private servesThumbnail(subject: Subject, verdict: ObjectVerdict, thumbnail: RenderedImage | undefined): boolean {
+    if (!verdict.accepted || !thumbnail || !subject.upload) return false;
+    return subject.role === 'THUMBNAIL' || subject.upload.thumbnailKey === null;
+  }
+
+  /**
+   * A rejected object takes what was derived from it along (a rejected original all of it, a
+   * rejected thumbnail the served `thumb`); an original accepted with other bytes than the
+   * image served so far takes the renditions of the old bytes along. They are made again from
+   * the verified version.
+   */
+  private async dropStale(
+    subject: Subject,
+    uploadId: string,
+    verdict: ObjectVerdict,
+    servedETag: string | null,
+    serveThumbnail: boolean,
+  ): Promise<void> {
+    if (!verdict.accepted) {
+      await this.renditions.dropDerived(uploadId, subject.role === 'THUMBNAIL' ? { only: [THUMBNAIL_RENDITION] } : {});
+    } else if (subject.role === 'ORIGINAL' && servedETag !== null && servedETag !== verdict.eTag) {
+      await this.renditions.dropDerived(uploadId, serveThumbnail ? { except: [THUMBNAIL_RENDITION] } : {});
+    }
+  }
+
+  private async serveThumbnail(subject: Subject, upload: UploadRecord, thumbnail: RenderedImage): Promise<void> {
+    await this.renditions.store(upload.id, upload.userId, THUMBNAIL_RENDITION, thumbnail);
+    // The client's own bytes are never served (nor left where the CDN could reach them).
+    if (subject.role === 'THUMBNAIL') await this.storage.delete(subject.message.bucket, subject.message.key);
   }
 
   private async ownerErased(key: string): Promise<boolean> {
@@ -206,6 +315,10 @@ export class ObjectIngestService {
 
 function unknownUpload(): Inspection {
   return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
+}
+
+function undecodable(detail: string): Inspection {
+  return { ok: false, reason: RejectionReason.Undecodable, detail: `The image does not decode: ${detail}` };
 }
 
 function missing(): Inspection {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
-import { SqsMessageHandler, SqsService } from '@ssut/nestjs-sqs';
+import { SqsConsumerEventHandler, SqsMessageHandler, SqsService } from '@ssut/nestjs-sqs';
+import type { Consumer } from 'sqs-consumer';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { isAppError } from '@lib/errors';
 import { WorkerMetrics } from '../observability/worker.metrics';
@@ -15,6 +16,9 @@ export const UPLOADS_POLLERS = ['uploads', 'uploads-overlap'] as const;
 export function uploadPollers(count: number): string[] {
   return UPLOADS_POLLERS.slice(0, count);
 }
+
+/** How long a poller waits before its next receive after failed calls: doubling, capped. */
+export const POLLER_BACKOFF = { baseMs: 250, maxMs: 10_000 };
 
 @Injectable()
 export class UploadEventHandler implements OnApplicationBootstrap {
@@ -31,6 +35,39 @@ export class UploadEventHandler implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const unbound = uploadPollers(this.config.consumer.pollers).filter((name) => !this.sqs.consumers.has(name));
     if (unbound.length > 0) throw new Error(`No handler is bound to the SQS consumer(s) ${unbound.join(', ')}`);
+    for (const name of uploadPollers(this.config.consumer.pollers)) {
+      const consumer = this.sqs.consumers.get(name)!.instance;
+      // Only `error` would kill the process unheard (EventEmitter throws it); it is bound by
+      // the decorators below, before the consumers start. These two are reported the same way.
+      consumer.on('processing_error', (error: Error) => this.queueError(name, 'processing_error', error));
+      consumer.on('timeout_error', (error: Error) => this.queueError(name, 'timeout_error', error));
+      // A receive that answered (with messages or without) ends the backoff.
+      consumer.on('response_processed', () => resume(consumer));
+      consumer.on('empty', () => resume(consumer));
+    }
+  }
+
+  @SqsConsumerEventHandler(UPLOADS_POLLERS[0], 'error')
+  onPollerError(error: Error): void {
+    this.queueError(UPLOADS_POLLERS[0], 'error', error);
+  }
+
+  @SqsConsumerEventHandler(UPLOADS_POLLERS[1], 'error')
+  onOverlappingPollerError(error: Error): void {
+    this.queueError(UPLOADS_POLLERS[1], 'error', error);
+  }
+
+  /**
+   * A failed receive, delete or visibility change (the queue unreachable, throttled, …): logged,
+   * counted, and the poller backs off; it keeps polling, so it resumes when the queue is back.
+   * Messages whose delete failed are received again after their visibility timeout and judged
+   * again, idempotently: nothing is lost.
+   */
+  private queueError(poller: string, kind: string, error: Error): void {
+    this.metrics.queueErrors.inc({ poller, kind });
+    const consumer = this.sqs.consumers.get(poller)?.instance;
+    const retryInMs = consumer ? backOff(consumer) : undefined;
+    this.logger.warn({ msg: 'uploads queue call failed; backing off', poller, kind, error: error.message, retryInMs });
   }
 
   @SqsMessageHandler(UPLOADS_POLLERS[0], true)
@@ -87,5 +124,18 @@ export class UploadEventHandler implements OnApplicationBootstrap {
     } finally {
       stopTimer();
     }
+  }
+}
+
+function backOff(consumer: Consumer): number {
+  const current = (consumer as unknown as { pollingWaitTimeMs?: number }).pollingWaitTimeMs ?? 0;
+  const next = Math.min(POLLER_BACKOFF.maxMs, Math.max(POLLER_BACKOFF.baseMs, current * 2));
+  consumer.updateOption('pollingWaitTimeMs', next);
+  return next;
+}
+
+function resume(consumer: Consumer): void {
+  if ((consumer as unknown as { pollingWaitTimeMs?: number }).pollingWaitTimeMs) {
+    consumer.updateOption('pollingWaitTimeMs', 0);
   }
 }

@@ -4,6 +4,7 @@ import type { UploadMaintenanceRepository } from '@lib/database';
 import type { QueueRepository } from '@lib/queue';
 import type { ObjectStorageRepository } from '@lib/storage';
 import type { RenditionService } from '../renditions/rendition.service';
+import type { BackgroundItems } from './background-items';
 import { MaintenanceService } from './maintenance.service';
 
 /** Strict fakes: only what a sweep over an empty database touches; anything else throws. */
@@ -33,7 +34,14 @@ function sweepWith(visible: number | Error, sweep: Partial<WorkerConfig['sweep']
       return 0;
     },
   } as unknown as RenditionService;
-  const service = new MaintenanceService(config, maintenance, {} as ObjectStorageRepository, queue, renditions);
+  const service = new MaintenanceService(
+    config,
+    maintenance,
+    {} as ObjectStorageRepository,
+    queue,
+    renditions,
+    {} as BackgroundItems,
+  );
   return { run: () => service.sweep().then(() => asked) };
 }
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { thumbnailKey, UploadEventMessage, userKeyFor } from '@lib/contracts';
+import { THUMBNAIL_RENDITION, UploadEventMessage } from '@lib/contracts';
 import { OverdueUpload, ThumbnailWork, UploadMaintenanceRepository } from '@lib/database';
 import { renderThumbnail } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectStorageRepository } from '@lib/storage';
 import { RenditionService } from '../renditions/rendition.service';
+import { BackgroundItems } from './background-items';
 
 const BATCH = 20;
 
@@ -18,7 +19,7 @@ export interface SweepReport {
 
 /**
  * The worker's periodic chores: make thumbnails that never arrived from the client, and
- * settle PENDING uploads whose URLs expired.
+ * settle PENDING uploads whose URLs expired. Each item runs isolated (BackgroundItems).
  */
 @Injectable()
 export class MaintenanceService {
@@ -30,18 +31,22 @@ export class MaintenanceService {
     private readonly storage: ObjectStorageRepository,
     private readonly queue: QueueRepository,
     private readonly renditions: RenditionService,
+    private readonly items: BackgroundItems,
   ) {}
 
   async sweep(): Promise<SweepReport> {
     const report = { thumbnailsMade: 0, renditionsMade: 0, expired: 0, reconciled: 0 };
     const minAge = await this.backgroundMinAgeSeconds();
+    // Every item on its own: a failing one is retried with backoff and never stops the rest.
     for (const work of await this.maintenance.claimThumbnailWork(this.config.thumbnails.waitSeconds, BATCH, minAge)) {
-      if (await this.makeThumbnail(work)) report.thumbnailsMade++;
+      const outcome = await this.items.run('thumbnail', work.uploadId, () => this.makeThumbnail(work));
+      if (outcome.ok && outcome.value) report.thumbnailsMade++;
+      if (!outcome.ok) await this.maintenance.releaseThumbnailClaim(work.uploadId).catch(() => undefined);
     }
     report.renditionsMade = await this.renditions.makeMissing(minAge);
     for (const upload of await this.maintenance.findOverduePending(this.config.sweep.expiryGraceSeconds, BATCH)) {
-      const outcome = await this.settleOverdue(upload);
-      report[outcome]++;
+      const outcome = await this.items.run('expiry', upload.id, () => this.settleOverdue(upload));
+      if (outcome.ok) report[outcome.value]++;
     }
     if (report.thumbnailsMade + report.renditionsMade + report.expired + report.reconciled > 0) {
       this.logger.log({ msg: 'sweep done', ...report });
@@ -69,20 +74,17 @@ export class MaintenanceService {
   }
 
   /**
-   * Writes the thumbnail to S3 like a client would; its object-created event then goes
-   * through the same verification as a client's thumbnail.
+   * A thumbnail made from the verified version of the original (never the bytes a client
+   * sent), stored as the upload's served `thumb`.
    */
   private async makeThumbnail(work: ThumbnailWork): Promise<boolean> {
-    const source = await this.storage.openStream(work.originalBucket, work.originalKey);
-    if (!source) return false;
+    const source = await this.renditions.openVerifiedOriginal(work);
     const thumbnail = await renderThumbnail(source, {
       maxSide: this.config.thumbnails.maxSide,
       maxPixels: this.config.inspection.maxPixels,
+      timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
     });
-    const key = thumbnailKey(userKeyFor(this.config.userKeySecret, work.userId), work.uploadId);
-    await this.maintenance.useGeneratedThumbnail(work.uploadId, key, thumbnail.contentType, thumbnail.body.length);
-    await this.storage.put(this.config.storage.thumbnailsBucket, key, thumbnail.body, thumbnail.contentType);
-    return true;
+    return this.renditions.store(work.uploadId, work.userId, THUMBNAIL_RENDITION, thumbnail);
   }
 
   /**

@@ -34,6 +34,27 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly backgroundFailures = new Counter({
+    name: 'worker_background_item_failures_total',
+    help: 'Failed attempts of background-pass items (thumbnail, renditions, expiry, erasure), each retried with backoff',
+    labelNames: ['pass'] as const,
+    registers: [this.registry],
+  });
+
+  readonly backgroundGaveUp = new Counter({
+    name: 'worker_background_items_given_up_total',
+    help: 'Background-pass items marked failed after the last attempt (listed at GET /v1/admin/background-failures)',
+    labelNames: ['pass'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueErrors = new Counter({
+    name: 'worker_queue_errors_total',
+    help: 'Errors of the SQS pollers (receive, delete, change visibility, handler), by poller and kind; each is retried with backoff',
+    labelNames: ['poller', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -7,7 +7,7 @@ import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
 import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
-import { RenditionService } from './rendition.service';
+import { renditionService } from '../../../../test/support/worker-services';
 
 describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   let stack: TestStack;
@@ -25,7 +25,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   });
 
   const service = (renditions: RenditionRepository) =>
-    new RenditionService(loadWorkerConfig(stack.env), renditions, new ObjectStorageRepository(stack.s3));
+    renditionService(loadWorkerConfig(stack.env), prisma, new ObjectStorageRepository(stack.s3), renditions);
 
   /** A READY image whose original is really in the bucket. */
   async function readyImage(): Promise<{ uploadId: string; userId: string }> {
@@ -33,7 +33,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     const row = { ...newUploadRow('render-erin'), size: jpeg.length };
     await new UploadRepository(prisma).create(row);
     const bucket = stack.resources.originalsBucket;
-    await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg }));
+    const put = await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg }));
     const applied = await new ObjectOutcomeRepository(prisma).record({
       accepted: true,
       bucket,
@@ -42,7 +42,8 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
       uploadId: row.id,
       userId: row.userId,
       sequencer: '0A',
-      eTag: 'e',
+      // The real ETag: renditions are read pinned to the verified version.
+      eTag: (put.ETag ?? '').replace(/"/g, ''),
       bytes: jpeg.length,
       contentType: 'image/jpeg',
       width: 1600,
@@ -69,6 +70,20 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     const rows = await prisma.rendition.findMany({ where: { uploadId } });
     expect(rows.length).toBeGreaterThan(0);
     expect((await renditionObjects(userId, uploadId)).sort()).toEqual(rows.map((r) => r.key).sort());
+  });
+
+  it('makes nothing from bytes other than the verified version, and retries it with backoff', async () => {
+    const { uploadId } = await readyImage();
+    const image = await prisma.image.findUniqueOrThrow({ where: { uploadId } });
+    // Overwritten after it was verified (its own event not judged yet): other bytes, other ETag.
+    await stack.s3.send(
+      new PutObjectCommand({ Bucket: image.bucket, Key: image.key, Body: await makeJpeg(300, 1200) }),
+    );
+    expect(await service(new RenditionRepository(prisma)).makeMissing()).toBe(0);
+    expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
+    expect(await prisma.backgroundFailure.findFirst({ where: { pass: 'renditions', itemId: uploadId } })).toMatchObject(
+      { attempts: 1, failedAt: null, lastError: expect.stringContaining('changed since it was verified') },
+    );
   });
 
   it('leaves no rendition object behind when the image is deleted while it renders', async () => {

@@ -1,15 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { renditionKey, userKeyFor } from '@lib/contracts';
+import { renditionKey, THUMBNAIL_RENDITION, userKeyFor } from '@lib/contracts';
 import { RenditionRepository, RenditionWork } from '@lib/database';
-import { renderRenditions } from '@lib/imaging';
+import { errors } from '@lib/errors';
+import { RenderedImage, renderRenditions } from '@lib/imaging';
 import { ObjectStorageRepository } from '@lib/storage';
+import { BackgroundItems } from '../maintenance/background-items';
 
 const BATCH = 10;
 
 /**
- * Makes the standard sizes (card, large, ...) of READY images. `thumb` is not made here: it
- * is the upload's thumbnail, the client's or the one the maintenance sweep renders.
+ * Makes the standard sizes (card, large, ...) of READY images, and keeps every derived object
+ * (those and the served `thumb`) in step with its source: stored object first, row second, and
+ * dropped together when the source is rejected or replaced.
  */
 @Injectable()
 export class RenditionService {
@@ -19,54 +23,90 @@ export class RenditionService {
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     private readonly renditions: RenditionRepository,
     private readonly storage: ObjectStorageRepository,
+    private readonly items: BackgroundItems,
   ) {}
 
   /** Returns how many uploads got their missing renditions; only images READY `minAgeSeconds` ago. */
   async makeMissing(minAgeSeconds = 0): Promise<number> {
-    const presets = this.config.storage.renditionPresets.filter((p) => p.name !== 'thumb');
+    const presets = this.config.storage.renditionPresets.filter((p) => p.name !== THUMBNAIL_RENDITION);
     let made = 0;
     for (const work of await this.renditions.claimWork(
       presets.map((p) => p.name),
       BATCH,
       minAgeSeconds,
     )) {
-      try {
-        if (await this.make(work, presets)) made++;
-      } catch (error) {
-        // One bad original must not stop the batch; its claim expires and it is tried again.
-        this.logger.warn({ msg: 'renditions failed', uploadId: work.uploadId, error: String(error) });
-      }
+      // One bad original must not stop the batch: it is retried with backoff, then marked failed.
+      const outcome = await this.items.run('renditions', work.uploadId, () => this.make(work, presets));
+      if (outcome.ok && outcome.value) made++;
+      if (!outcome.ok) await this.renditions.releaseClaim(work.uploadId).catch(() => undefined);
     }
     return made;
   }
 
-  private async make(work: RenditionWork, presets: WorkerConfig['storage']['renditionPresets']): Promise<boolean> {
-    const source = await this.storage.openStream(work.originalBucket, work.originalKey);
-    if (!source) return false;
-    const wanted = presets.filter((p) => work.missing.includes(p.name));
-    const rendered = await renderRenditions(source, wanted, { maxPixels: this.config.inspection.maxPixels });
+  /**
+   * The verified version of an original, for making something from it. Gone or overwritten
+   * since it was verified is an error of this item: retried (a newer event may settle it).
+   */
+  async openVerifiedOriginal(work: { originalBucket: string; originalKey: string; originalETag: string }) {
+    const source: Readable | null | 'changed' = await this.storage.openVerified(
+      work.originalBucket,
+      work.originalKey,
+      work.originalETag,
+    );
+    if (source === null) throw errors.conflict('The original is no longer in the bucket.');
+    if (source === 'changed') throw errors.conflict('The original changed since it was verified.');
+    return source;
+  }
+
+  /** Stores one derived image of an upload; false when the upload was deleted meanwhile. */
+  async store(uploadId: string, userId: string, name: string, image: RenderedImage): Promise<boolean> {
     const bucket = this.config.storage.thumbnailsBucket;
+    const key = renditionKey(userKeyFor(this.config.userKeySecret, userId), uploadId, name, 'webp');
+    // Object first, row second: the API only links derived images whose bytes exist.
+    await this.storage.put(bucket, key, image.body, image.contentType);
+    const saved = await this.renditions.save({
+      uploadId,
+      name,
+      bucket,
+      key,
+      contentType: image.contentType,
+      bytes: image.body.length,
+      width: image.width,
+      height: image.height,
+    });
+    if (saved === 'upload-gone') {
+      // The image was deleted while it was rendered: the API deleted the objects it knew of,
+      // and this one it could not, so it goes now rather than stay behind unlisted.
+      await this.storage.delete(bucket, key);
+      this.logger.log({ msg: 'derived image dropped: image deleted meanwhile', uploadId, name });
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Deletes what was derived from a rejected or replaced source (all of it, `only` those names
+   * or all `except` those): objects first, so a failure leaves the rows to find them by again.
+   */
+  async dropDerived(uploadId: string, names: { only?: string[]; except?: string[] } = {}): Promise<void> {
+    const derived = (await this.renditions.listForUpload(uploadId)).filter(
+      (r) => (!names.only || names.only.includes(r.name)) && !names.except?.includes(r.name),
+    );
+    if (derived.length === 0) return;
+    for (const object of derived) await this.storage.delete(object.bucket, object.key);
+    await this.renditions.takeDerived(uploadId, names);
+    this.logger.log({ msg: 'derived images dropped with their source', uploadId, names: derived.map((r) => r.name) });
+  }
+
+  private async make(work: RenditionWork, presets: WorkerConfig['storage']['renditionPresets']): Promise<boolean> {
+    const source = await this.openVerifiedOriginal(work);
+    const wanted = presets.filter((p) => work.missing.includes(p.name));
+    const rendered = await renderRenditions(source, wanted, {
+      maxPixels: this.config.inspection.maxPixels,
+      timeoutMs: this.config.inspection.decodeTimeoutSeconds * 1000,
+    });
     for (const [name, image] of rendered) {
-      const key = renditionKey(userKeyFor(this.config.userKeySecret, work.userId), work.uploadId, name, 'webp');
-      // Object first, row second: the API only links renditions whose bytes exist.
-      await this.storage.put(bucket, key, image.body, image.contentType);
-      const saved = await this.renditions.save({
-        uploadId: work.uploadId,
-        name,
-        bucket,
-        key,
-        contentType: image.contentType,
-        bytes: image.body.length,
-        width: image.width,
-        height: image.height,
-      });
-      if (saved === 'upload-gone') {
-        // The image was deleted while it was rendered: the API deleted the objects it knew of,
-        // and this one it could not, so it goes now rather than stay behind unlisted.
-        await this.storage.delete(bucket, key);
-        this.logger.log({ msg: 'rendition dropped: image deleted meanwhile', uploadId: work.uploadId });
-        return false;
-      }
+      if (!(await this.store(work.uploadId, work.userId, name, image))) return false;
     }
     return true;
   }
