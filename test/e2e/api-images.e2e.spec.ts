@@ -122,7 +122,9 @@ describe('image queries and deletion', () => {
       { what: 'a thumbnail' },
     );
     // The served thumbnail is the worker's re-encoding, never an object a client wrote.
-    expect(image!.thumbnailUrl).toBe(`https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.webp`);
+    expect(image!.thumbnailUrl).toBe(
+      `https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.webp`,
+    );
     expect(new URL(image!.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
   });
 
