@@ -119,9 +119,13 @@ describe('web client, in Chromium against the real stack', () => {
     expect(sent[stack.resources.originalsBucket]).toMatchObject({
       'content-type': 'image/jpeg',
       'content-length': String(jpeg.length),
+      'if-none-match': '*',
       'x-amz-checksum-sha256': createHash('sha256').update(jpeg).digest('base64'),
     });
-    expect(sent[stack.resources.thumbnailsBucket]).toMatchObject({ 'content-type': 'image/webp' });
+    expect(sent[stack.resources.thumbnailsBucket]).toMatchObject({
+      'content-type': 'image/webp',
+      'if-none-match': '*',
+    });
   });
 
   it('refuses a non-image and a too-big file before upload, and shows a text file named .jpg REJECTED with the reason', async () => {
