@@ -183,6 +183,32 @@ describe('web client, in Chromium against the real stack', () => {
     await gallery().getByRole('img', { name: 'flaky.jpg' }).waitFor();
   });
 
+  it('finishes an upload whose PUT reached S3 but whose answer was lost: the retry is refused (412) as a second write, and taken as done', async () => {
+    const bucketPath = `/${stack.resources.originalsBucket}/`;
+    const answerLost = (url: URL) => url.pathname.startsWith(bucketPath);
+    const refusals: number[] = [];
+    const onResponse = (response: { request(): Request; status(): number }) => {
+      if (response.request().method() === 'PUT' && response.status() === 412) refusals.push(412);
+    };
+    await page.route(answerLost, async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      const stored = await route.fetch();
+      expect(stored.status()).toBe(200);
+      await route.abort('connectionreset');
+    });
+    await choose({ name: 'echo.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(300, 200) });
+
+    await row('echo.jpg')
+      .getByText(/^Network problem: the upload to storage did not go through/)
+      .waitFor();
+    await page.unroute(answerLost);
+    page.on('response', onResponse);
+    await row('echo.jpg').getByRole('button', { name: 'Retry echo.jpg' }).click();
+    await row('echo.jpg').getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    page.off('response', onResponse);
+    expect(refusals).toEqual([412]);
+  });
+
   it('deletes an image from the gallery after a confirming second press', async () => {
     const api = (path: string, init: RequestInit = {}) =>
       devToken(stack.apiUrl, 'browser-alice').then((token) =>
