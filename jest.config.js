@@ -31,7 +31,7 @@ module.exports = {
     '<rootDir>/test/**/*.spec.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/infra/cdk.out/'],
-  // Starts moto and a fresh test database once for the whole run, and stops them after.
+  // Starts LocalStack and a fresh test database once for the whole run, and stops them after.
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,

@@ -2,7 +2,8 @@
 // and how long it took; a step that has nothing to do says so.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   isCurrent,
@@ -32,9 +33,64 @@ function fingerprint(...files) {
 function unlessUnchanged(marker, inputs, work) {
   const current = fingerprint(...inputs);
   if (existsSync(marker) && readFileSync(marker, 'utf8') === current) return 'up to date';
-  work();
+  const note = work();
   writeFileSync(marker, current);
-  return 'done';
+  return typeof note === 'string' ? note : 'done';
+}
+
+const EMULATOR_LOCK = 'tools/emulator/requirements.lock';
+// LocalStack 2026.3 imports warnings.deprecated, which Python 3.13 added (on 3.12 it fails to start).
+const EMULATOR_MIN_PYTHON = [3, 13];
+
+function pythonVersion(executable) {
+  const probe = spawnSync(executable, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  if (probe.status !== 0) return undefined;
+  const [major, minor] = probe.stdout.trim().split('.').map(Number);
+  return { major, minor };
+}
+
+/**
+ * A Python new enough for LocalStack: EMULATOR_PYTHON if set, else the newest of python3.x on the
+ * PATH and pyenv's installed versions (pyenv's shims only run the globally selected one).
+ */
+function findPython() {
+  if (process.env.EMULATOR_PYTHON) {
+    const version = pythonVersion(process.env.EMULATOR_PYTHON);
+    if (!version) throw new Error(`EMULATOR_PYTHON=${process.env.EMULATOR_PYTHON} does not run`);
+    return checkedPython(process.env.EMULATOR_PYTHON, version, true);
+  }
+  const pyenvVersions = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
+  const candidates = [
+    ...['python3.14', 'python3.13', 'python3'],
+    ...(existsSync(pyenvVersions)
+      ? readdirSync(pyenvVersions).map((v) => join(pyenvVersions, v, 'bin', 'python3'))
+      : []),
+  ];
+  const found = candidates
+    .map((path) => ({ path, version: pythonVersion(path) }))
+    .filter((c) => c.version)
+    .sort((a, b) => b.version.major - a.version.major || b.version.minor - a.version.minor);
+  if (found.length === 0) return checkedPython('python3', undefined, true);
+  return checkedPython(found[0].path, found[0].version, false);
+}
+
+function checkedPython(path, version, named) {
+  const [major, minor] = EMULATOR_MIN_PYTHON;
+  if (version && (version.major > major || (version.major === major && version.minor >= minor))) {
+    return { path, version: `${version.major}.${version.minor}` };
+  }
+  const seen = version
+    ? `${named ? path : 'the newest Python found'} is ${version.major}.${version.minor}`
+    : 'no Python 3 was found';
+  throw new Error(
+    `the S3/SQS emulator (LocalStack) needs Python >= ${major}.${minor}, and ${seen} ` +
+      `(looked at python3.14, python3.13, python3 on the PATH and ~/.pyenv/versions). Install one ` +
+      `(Debian 13: apt-get install python3 python3-venv; macOS: brew install python@3.13; ` +
+      `pyenv: pyenv install 3.13) or point EMULATOR_PYTHON at its executable, then run setup again.`,
+  );
 }
 
 async function step(name, work) {
@@ -107,16 +163,23 @@ async function main() {
     ),
   );
 
-  await step('S3/SQS emulator (moto, pinned, in .venv)', () =>
-    unlessUnchanged('.venv/.setup-fingerprint', ['tools/emulator/requirements.lock'], () => {
-      if (!existsSync('.venv/bin/python')) sh('python3', ['-m', 'venv', '.venv']);
-      sh('.venv/bin/pip', [
+  await step('S3/SQS emulator (LocalStack, pinned with hashes, in .venv)', () =>
+    unlessUnchanged('.venv/.setup-fingerprint', [EMULATOR_LOCK], () => {
+      const python = findPython();
+      // A fresh venv each time the lock changes: nothing left over from an older lock (or moto).
+      rmSync('.venv', { recursive: true, force: true });
+      sh(python.path, ['-m', 'venv', '.venv']);
+      sh('.venv/bin/python', [
+        '-m',
+        'pip',
         'install',
         '--quiet',
         '--disable-pip-version-check',
+        '--require-hashes',
         '-r',
-        'tools/emulator/requirements.lock',
+        EMULATOR_LOCK,
       ]);
+      return `Python ${python.version} (${python.path})`;
     }),
   );
 

@@ -15,7 +15,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-const TEST_DB_PREFIX = 'image_uploads_test_';
+// Not `image_uploads_test_`: runs of the code before the pid fix below drop every isolated
+// database under that prefix, including those of runs still going.
+const TEST_DB_PREFIX = 'image_uploads_run_';
 
 function alive(pid: number): boolean {
   try {
@@ -43,9 +45,8 @@ async function freshDatabase(): Promise<{ name: string; url: string }> {
       `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DB_PREFIX}%'`,
     );
     for (const { datname } of existing.rows) {
-      // Per-file databases append `_<tag>` to the run's name: the pid is the leading digits
-      // (Number() of the whole rest is NaN, which made every run drop the others' databases).
-      const pid = Number(/^\d+/.exec(datname.slice(TEST_DB_PREFIX.length))?.[0] ?? NaN);
+      // Isolated databases of a run are named `<run's database>_<tag>`: the pid is the leading digits.
+      const pid = Number.parseInt(datname.slice(TEST_DB_PREFIX.length), 10);
       if (datname === name || !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
     await admin.query(`CREATE DATABASE "${name}"`);

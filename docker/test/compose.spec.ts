@@ -5,7 +5,8 @@ import { loadApiConfig, loadForwarderConfig, loadWorkerConfig } from '../../libs
 import { AURORA_POSTGRES_VERSION } from '../../infra/lib/database.construct';
 import { localEnv } from '../../tools/local-stack/local-env';
 import { QUEUE_URL_VARIABLES } from '../local-stack/bootstrap.main';
-import { parseDockerfile } from './dockerfile';
+import { localStackEnv } from '../../tools/local-stack/emulator';
+import { parseDockerfile, stage } from './dockerfile';
 
 interface Service {
   image?: string;
@@ -22,6 +23,7 @@ const compose = parse(readFileSync(join(ROOT, 'docker', 'compose.yaml'), 'utf8')
   services: Record<string, Service>;
 };
 const { services } = compose;
+const dockerfile = parseDockerfile(join(ROOT, 'docker', 'Dockerfile'));
 const env = (name: string) => services[name]!.environment ?? {};
 // What `npm start` gives every process (tools/local-stack/start-stack.ts), with its defaults.
 const npmStartEnv = localEnv({});
@@ -53,7 +55,9 @@ describe('docker/compose.yaml', () => {
   it('points every queue URL at the emulator, under the names bootstrap creates', () => {
     for (const name of [...APPS, 'bootstrap']) {
       for (const variable of Object.keys(QUEUE_URL_VARIABLES)) {
-        expect(env(name)[variable]).toMatch(new RegExp(`^${env(name).AWS_ENDPOINT_URL}/\\d{12}/[a-z0-9-]+$`));
+        expect(env(name)[variable]).toMatch(
+          new RegExp(`^${env(name).AWS_ENDPOINT_URL}/queue/${env(name).AWS_REGION}/\\d{12}/[a-z0-9-]+$`),
+        );
       }
     }
     expect(Object.keys(QUEUE_URL_VARIABLES).map((variable) => env('api')[variable]!.split('/').at(-1))).toEqual([
@@ -79,16 +83,31 @@ describe('docker/compose.yaml', () => {
     );
   });
 
-  it('pins its images: the moto of the local setup and the PostgreSQL major version of Aurora', () => {
-    const moto = /^moto==(\S+)$/m.exec(readFileSync(join(ROOT, 'tools', 'emulator', 'requirements.lock'), 'utf8'))![1];
-    expect(services.emulator!.image).toBe(`motoserver/moto:${moto}`);
+  it('pins its images: the LocalStack lock of the local setup and the PostgreSQL major version of Aurora', () => {
+    expect(services.emulator!.build).toMatchObject({ dockerfile: 'docker/Dockerfile', target: 'emulator' });
+    const emulator = stage(dockerfile, 'emulator');
+    expect(dockerfile.args.PYTHON_IMAGE).toMatch(/^python:3\.(1[3-9])\.\d+-slim-bookworm$/);
+    expect(emulator.from).toBe('${PYTHON_IMAGE}');
+    const steps = emulator.instructions.map((instruction) => `${instruction.op} ${instruction.args}`).join('\n');
+    expect(steps).toContain('COPY tools/emulator/requirements.lock /opt/localstack/requirements.lock');
+    expect(steps).toMatch(/pip install .*--require-hashes -r \/opt\/localstack\/requirements\.lock/);
     expect(services.postgres!.image).toMatch(
       new RegExp(`^postgres:${AURORA_POSTGRES_VERSION.auroraPostgresMajorVersion}\\.\\d+-alpine$`),
     );
   });
 
+  it('runs the emulator with the settings `npm start` gives it, signature validation on, listening for the host', () => {
+    const endpoint = new URL(env('api').AWS_ENDPOINT_URL!);
+    const local = localStackEnv(endpoint.hostname, Number(endpoint.port), '/unused');
+    // Host mode only: a directory of its own per instance (a container has its own filesystem).
+    const hostOnly = new Set(['FILESYSTEM_ROOT', 'OVERRIDE_IN_DOCKER', 'GATEWAY_LISTEN']);
+    const expected = Object.fromEntries(Object.entries(local).filter(([key]) => !hostOnly.has(key)));
+    expect(env('emulator')).toEqual({ ...expected, GATEWAY_LISTEN: `0.0.0.0:${endpoint.port}` });
+    expect(env('emulator').S3_SKIP_SIGNATURE_VALIDATION).toBe('0');
+  });
+
   it('builds from docker/Dockerfile targets that exist, and starts the apps after bootstrap and migrations', () => {
-    const targets = parseDockerfile(join(ROOT, 'docker', 'Dockerfile')).stages.map((stage) => stage.name);
+    const targets = dockerfile.stages.map((candidate) => candidate.name);
     const built = Object.entries(services).filter(([, service]) => service.build);
     for (const [, service] of built) {
       expect(service.build).toMatchObject({ context: '..', dockerfile: 'docker/Dockerfile' });

@@ -142,8 +142,8 @@ describe('docker/Dockerfile', () => {
       .split('\n')
       .filter((line) => line.startsWith('!'))
       .map((line) => line.slice(1).replace(/\/$/, ''));
-    const sources = stage(dockerfile, 'build')
-      .instructions.concat(stage(dockerfile, 'prod-deps').instructions)
+    const sources = ['build', 'prod-deps', 'emulator']
+      .flatMap((name) => stage(dockerfile, name).instructions)
       .filter((instruction) => instruction.op === 'COPY' && !instruction.args.startsWith('--from'))
       .flatMap((instruction) => instruction.args.split(' ').slice(0, -1));
     expect(sources.length).toBeGreaterThan(5);

@@ -22,7 +22,7 @@ export function uploadCorsRule(webOrigins: string[]): s3.CorsRule {
   return {
     allowedMethods: [s3.HttpMethods.PUT],
     allowedOrigins: webOrigins,
-    allowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+    allowedHeaders: ['content-type', 'if-none-match', 'x-amz-checksum-sha256'],
     exposedHeaders: ['ETag'],
     maxAge: 3000,
   };

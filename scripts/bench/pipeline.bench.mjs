@@ -127,12 +127,13 @@ async function judged(sessions) {
   return rows;
 }
 
-// moto's CPU per message and how busy it was (CPU s per wall s; one interpreter, so at most about
-// 1): the same figures for the drain and the raw loop show whether moto did more work per message
-// for the worker or sat waiting for it. Unknown when the bench reused an emulator it did not start.
-const motoPid = emulator.process?.pid;
-const motoUse = (cpu, seconds) => ({ msPerMessage: (cpu * 1000) / N, busy: cpu / seconds });
-const showMotoUse = ({ msPerMessage, busy }) =>
+// The emulator's CPU per message and how busy it was (CPU s per wall s; one Python interpreter, so
+// about 1 at most): the same figures for the drain and the raw loop show whether it did more work
+// per message for the worker or sat waiting for it. Unknown when the bench reused an emulator it
+// did not start.
+const emulatorPid = emulator.process?.pid;
+const emulatorUse = (cpu, seconds) => ({ msPerMessage: (cpu * 1000) / N, busy: cpu / seconds });
+const showEmulatorUse = ({ msPerMessage, busy }) =>
   Number.isNaN(busy) ? 'n/a' : `${msPerMessage.toFixed(1)} ms/message, busy ${(busy * 100).toFixed(0)} %`;
 
 async function queued(queueUrl) {
@@ -142,7 +143,7 @@ async function queued(queueUrl) {
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
 }
 
-/** moto's own rate for N queued messages: one receive of 10 at a time, then a delete of each. */
+/** The emulator's own rate for N queued messages: one receive of 10 at a time, then a delete of each. */
 async function measureRawRate() {
   console.log(`▶ raw emulator rate: send ${N} messages, then receive (10 at a time) + delete each`);
   const rawQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `bench-raw-${Date.now()}` }))).QueueUrl;
@@ -154,7 +155,7 @@ async function measureRawRate() {
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: rawQueue, Entries: entries }));
   }
   const rawStart = Date.now();
-  const motoCpuStart = cpuSeconds(motoPid);
+  const emulatorCpuStart = cpuSeconds(emulatorPid);
   let consumed = 0;
   while (consumed < N) {
     const out = await sqs.send(
@@ -168,7 +169,7 @@ async function measureRawRate() {
     consumed += out.Messages?.length ?? 0;
   }
   const seconds = (Date.now() - rawStart) / 1000;
-  return { rate: N / seconds, moto: motoUse(cpuSeconds(motoPid) - motoCpuStart, seconds) };
+  return { rate: N / seconds, emulatorUse: emulatorUse(cpuSeconds(emulatorPid) - emulatorCpuStart, seconds) };
 }
 
 console.log(`▶ the worker's own rate: ${N} messages queued while it is stopped, then drained`);
@@ -183,12 +184,13 @@ while ((await queued(resources.uploadsQueueUrl)) < N) {
 // holds these N messages and nothing else (no thumbnails or renditions left over from earlier work).
 console.log(`  ${N} messages queued; starting the worker`);
 const drainStart = Date.now();
-const motoCpuDrainStart = cpuSeconds(motoPid);
+const emulatorCpuDrainStart = cpuSeconds(emulatorPid);
 let worker = await startWorker();
 const workerBootSeconds = (Date.now() - drainStart) / 1000;
+const workerBootCpu = cpuSeconds(worker.child.pid);
 const drained = await judged(drainSessions);
 const drainSeconds = (Math.max(...drained.map((r) => r.at)) - drainStart) / 1000;
-const drainMoto = motoUse(cpuSeconds(motoPid) - motoCpuDrainStart, drainSeconds);
+const drainEmulator = emulatorUse(cpuSeconds(emulatorPid) - emulatorCpuDrainStart, drainSeconds);
 const workerCpu = cpuSeconds(worker.child.pid);
 const workerRate = N / drainSeconds;
 const rssDrain = peakRssMb(worker.child.pid);
@@ -201,7 +203,7 @@ await worker.stop();
 
 // Right after the drain, with the same processes up but for the worker: the ceiling drifts with
 // the machine's load over a run, so it is taken as close to the drain as it can be.
-const { rate: rawRate, moto: rawMoto } = await measureRawRate();
+const { rate: rawRate, emulatorUse: rawEmulator } = await measureRawRate();
 
 console.log(`▶ end to end: first PUT → last READY, worker running`);
 worker = await startWorker();
@@ -227,8 +229,12 @@ const rows = [
   { what: 'messages the worker processed in that time', value: String(drainProcessed) },
   { what: 'worker boot within it (spawn → /healthz)', value: `${workerBootSeconds.toFixed(1)} s` },
   { what: 'worker CPU in it (boot included)', value: `${workerCpu.toFixed(1)} s` },
-  { what: 'moto during the drain', value: showMotoUse(drainMoto) },
-  { what: 'moto during the raw loop', value: showMotoUse(rawMoto) },
+  {
+    what: 'worker CPU per message (boot excluded)',
+    value: `${(((workerCpu - workerBootCpu) * 1000) / N).toFixed(1)} ms (boot ${workerBootCpu.toFixed(1)} s)`,
+  },
+  { what: 'emulator during the drain', value: showEmulatorUse(drainEmulator) },
+  { what: 'emulator during the raw loop', value: showEmulatorUse(rawEmulator) },
   { what: `emulator receive+delete of ${N} queued (ceiling)`, value: `${rawRate.toFixed(1)} messages/s` },
   { what: 'worker / ceiling', value: `${((workerRate / rawRate) * 100).toFixed(0)} % (target ≥ 80 %)` },
   { what: 'end to end / ceiling', value: `${((pipelineRate / rawRate) * 100).toFixed(0)} %` },

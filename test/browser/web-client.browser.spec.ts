@@ -119,9 +119,13 @@ describe('web client, in Chromium against the real stack', () => {
     expect(sent[stack.resources.originalsBucket]).toMatchObject({
       'content-type': 'image/jpeg',
       'content-length': String(jpeg.length),
+      'if-none-match': '*',
       'x-amz-checksum-sha256': createHash('sha256').update(jpeg).digest('base64'),
     });
-    expect(sent[stack.resources.thumbnailsBucket]).toMatchObject({ 'content-type': 'image/webp' });
+    expect(sent[stack.resources.thumbnailsBucket]).toMatchObject({
+      'content-type': 'image/webp',
+      'if-none-match': '*',
+    });
   });
 
   it('refuses a non-image and a too-big file before upload, and shows a text file named .jpg REJECTED with the reason', async () => {
@@ -177,6 +181,32 @@ describe('web client, in Chromium against the real stack', () => {
     await row('flaky.jpg').getByRole('button', { name: 'Retry flaky.jpg' }).click();
     await row('flaky.jpg').getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
     await gallery().getByRole('img', { name: 'flaky.jpg' }).waitFor();
+  });
+
+  it('finishes an upload whose PUT reached S3 but whose answer was lost: the retry is refused (412) as a second write, and taken as done', async () => {
+    const bucketPath = `/${stack.resources.originalsBucket}/`;
+    const answerLost = (url: URL) => url.pathname.startsWith(bucketPath);
+    const refusals: number[] = [];
+    const onResponse = (response: { request(): Request; status(): number }) => {
+      if (response.request().method() === 'PUT' && response.status() === 412) refusals.push(412);
+    };
+    await page.route(answerLost, async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      const stored = await route.fetch();
+      expect(stored.status()).toBe(200);
+      await route.abort('connectionreset');
+    });
+    await choose({ name: 'echo.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(300, 200) });
+
+    await row('echo.jpg')
+      .getByText(/^Network problem: the upload to storage did not go through/)
+      .waitFor();
+    await page.unroute(answerLost);
+    page.on('response', onResponse);
+    await row('echo.jpg').getByRole('button', { name: 'Retry echo.jpg' }).click();
+    await row('echo.jpg').getByText('Ready', { exact: true }).waitFor({ timeout: 30_000 });
+    page.off('response', onResponse);
+    expect(refusals).toEqual([412]);
   });
 
   it('deletes an image from the gallery after a confirming second press', async () => {

@@ -79,18 +79,19 @@ describe('POST /v1/uploads', () => {
   });
 
   describe('presigned URLs that bind what was declared', () => {
-    it('signs content-type, content-length and the checksum, and returns exactly the headers to send', async () => {
+    it('signs content-type, content-length, the checksum and If-None-Match, and lists the headers a client sets', async () => {
       const jpeg = await makeJpeg(64, 64);
       const checksum = createHash('sha256').update(jpeg).digest('base64');
       const session = await client.createUpload({ ...valid, size: jpeg.length, checksumSha256: checksum });
       const url = new URL(session.original.url);
       expect(url.searchParams.get('X-Amz-SignedHeaders')!.split(';')).toEqual(
-        expect.arrayContaining(['content-type', 'content-length', 'x-amz-checksum-sha256', 'host']),
+        expect.arrayContaining(['content-type', 'content-length', 'x-amz-checksum-sha256', 'if-none-match', 'host']),
       );
       expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
+      // Content-Length is signed but not listed: every HTTP client sends it from the body.
       expect(session.original.headers).toEqual({
         'content-type': 'image/jpeg',
-        'content-length': String(jpeg.length),
+        'if-none-match': '*',
         'x-amz-checksum-sha256': checksum,
       });
       // Keys are the server's, never the filename, and name the user by a pseudonym, never the id.
@@ -105,7 +106,10 @@ describe('POST /v1/uploads', () => {
       expect(new URL(session.thumbnail!.url).pathname).toMatch(
         new RegExp(`/thumbnails/[0-9a-f]{32}/${session.uploadId}$`),
       );
-      expect(session.thumbnail!.headers).toEqual({ 'content-type': 'image/webp', 'content-length': '500' });
+      expect(session.thumbnail!.headers).toEqual({ 'content-type': 'image/webp', 'if-none-match': '*' });
+      expect(new URL(session.thumbnail!.url).searchParams.get('X-Amz-SignedHeaders')!.split(';')).toEqual(
+        expect.arrayContaining(['content-type', 'content-length', 'if-none-match', 'host']),
+      );
     });
   });
 

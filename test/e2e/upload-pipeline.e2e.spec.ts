@@ -20,7 +20,7 @@ describe('upload pipeline, end to end (API → S3 → forwarder → SQS → work
       size: jpeg.length,
     });
     expect(session.original.method).toBe('PUT');
-    expect(session.original.headers).toEqual({ 'content-type': 'image/jpeg', 'content-length': String(jpeg.length) });
+    expect(session.original.headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
 
     expect((await client.put(session.original, jpeg)).status).toBe(200);
     const status = await client.settled(session.uploadId);

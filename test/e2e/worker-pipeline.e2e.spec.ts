@@ -107,9 +107,18 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       await client.settled(session.uploadId);
       const older = await prisma.storedObject.findFirstOrThrow({ where: { uploadId: session.uploadId } });
 
-      // The client re-uploads other bytes of the declared size to the same URL: a newer event.
+      // Other bytes of the declared size land on the same key: a newer event. The upload URL is
+      // single-use (S3 refuses a second PUT, see storage-refusals), so they are written with the
+      // service's own credentials, as a newer write to the key would be.
       const second = padJpeg(await makeJpeg(120, 90), first.length);
-      expect((await client.put(session.original, second)).status).toBe(200);
+      await stack.s3.send(
+        new PutObjectCommand({
+          Bucket: stack.resources.originalsBucket,
+          Key: older.key,
+          Body: second,
+          ContentType: 'image/jpeg',
+        }),
+      );
       const newer = await waitFor(async () => {
         const image = await prisma.image.findUnique({ where: { uploadId: session.uploadId } });
         return image?.width === 120 ? image : undefined;

@@ -70,7 +70,7 @@ export function loadForwarderBundle(env: NodeJS.ProcessEnv): S3Handler {
 }
 
 /**
- * The real parts, in this process: moto (started by the global setup), a bucket pair and
+ * The real parts, in this process: LocalStack (started by the global setup), a bucket pair and
  * queues of this test file's own, the API listening on a free port, the worker consuming,
  * and the Lambda stand-in running the forwarder bundle.
  */

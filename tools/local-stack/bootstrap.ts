@@ -33,7 +33,7 @@ export function corsRules(webOrigins: string[]) {
     {
       AllowedMethods: ['PUT'],
       AllowedOrigins: webOrigins,
-      AllowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+      AllowedHeaders: ['content-type', 'if-none-match', 'x-amz-checksum-sha256'],
       ExposeHeaders: ['ETag'],
       MaxAgeSeconds: 3000,
     },

@@ -1,32 +1,58 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface EmulatorHandle {
   endpoint: string;
-  /** The moto process, when this call started one (not when one was already running). */
+  /** The LocalStack process, when this call started one (not when one was already running). */
   process?: ChildProcess;
   stop(): Promise<void>;
 }
 
 const VENV_PYTHON = join('.venv', 'bin', 'python3');
-/** moto's server with ReceiveMessage made atomic per queue (see the file for why). */
-const MOTO_LAUNCHER = join('tools', 'emulator', 'moto-server.py');
+const SERVICES = ['s3', 'sqs'];
 
-function motoCommand(): [string, string] {
+function venvPython(): string {
   // Compiled (dist/tools/local-stack) and source (tools/local-stack) both sit under the root.
   for (const root of [join(__dirname, '..', '..', '..'), join(__dirname, '..', '..')]) {
-    const [python, launcher] = [join(root, VENV_PYTHON), join(root, MOTO_LAUNCHER)];
-    if (existsSync(python) && existsSync(launcher)) return [python, launcher];
+    const python = join(root, VENV_PYTHON);
+    if (existsSync(python)) return python;
   }
-  throw new Error('moto is not installed: run `npm run setup` (it creates .venv with a pinned moto[server]).');
+  throw new Error('LocalStack is not installed: run `npm run setup` (it creates .venv from tools/emulator).');
 }
 
+/**
+ * LocalStack in host mode, S3 and SQS only, with SigV4 verification of every signed and
+ * presigned request. `LOCALSTACK_HOST` makes queue URLs name the address it listens on (its
+ * default, localhost.localstack.cloud, does not resolve without a network); the hypercorn gateway
+ * avoids the Twisted one's extra TLS dependencies; DNS, analytics and certificate downloads are off
+ * because there is no network. Each instance keeps its files in a directory of its own (it clears
+ * its temporary folder on start and stop), so parallel runs on one machine leave each other alone.
+ */
+export function localStackEnv(host: string, port: number, filesystemRoot: string): NodeJS.ProcessEnv {
+  return {
+    GATEWAY_LISTEN: `${host}:${port}`,
+    LOCALSTACK_HOST: `${host}:${port}`,
+    SERVICES: SERVICES.join(','),
+    SQS_ENDPOINT_STRATEGY: 'path',
+    GATEWAY_SERVER: 'hypercorn',
+    S3_SKIP_SIGNATURE_VALIDATION: '0',
+    DNS_ADDRESS: '0',
+    DISABLE_EVENTS: '1',
+    SKIP_SSL_CERT_DOWNLOAD: '1',
+    OVERRIDE_IN_DOCKER: '0',
+    FILESYSTEM_ROOT: filesystemRoot,
+  };
+}
+
+/** True when LocalStack answers at `endpoint` with S3 and SQS up. */
 export async function isListening(endpoint: string): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-    await response.arrayBuffer();
-    return true;
+    const response = await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(1_000) });
+    if (!response.ok) return false;
+    const { services } = (await response.json()) as { services?: Record<string, string> };
+    return SERVICES.every((name) => ['available', 'running'].includes(services?.[name] ?? ''));
   } catch {
     return false;
   }
@@ -35,11 +61,11 @@ export async function isListening(endpoint: string): Promise<boolean> {
 async function waitUntilListening(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto exited early with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`LocalStack exited early with code ${child.exitCode}`);
     if (await isListening(endpoint)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`moto did not answer on ${endpoint} within ${timeoutMs} ms`);
+  throw new Error(`LocalStack did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
 export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
@@ -55,8 +81,8 @@ export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 }
 
 /**
- * Starts moto in server mode (S3 + SQS over HTTP) unless something already answers there,
- * in which case that emulator is reused and left running.
+ * Starts LocalStack (S3 + SQS over HTTP) unless one already answers there, in which case that
+ * emulator is reused and left running.
  */
 export async function startEmulator(options: {
   host: string;
@@ -65,10 +91,11 @@ export async function startEmulator(options: {
 }): Promise<EmulatorHandle> {
   const endpoint = `http://${options.host}:${options.port}`;
   if (await isListening(endpoint)) return { endpoint, stop: async () => undefined };
-  const [python, launcher] = motoCommand();
-  const child = spawn(python, [launcher, '-H', options.host, '-p', String(options.port)], {
+  const python = venvPython();
+  const filesystemRoot = mkdtempSync(join(tmpdir(), 'localstack-'));
+  const child = spawn(python, ['-m', 'localstack.runtime.main'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    env: { ...process.env, PYTHONUNBUFFERED: '1', ...localStackEnv(options.host, options.port, filesystemRoot) },
   });
   const forward = (chunk: Buffer) =>
     chunk
@@ -78,6 +105,15 @@ export async function startEmulator(options: {
       .forEach((line) => options.onOutput?.(line));
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
-  await waitUntilListening(endpoint, child, 30_000);
-  return { endpoint, process: child, stop: () => stopChild(child) };
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(filesystemRoot, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilListening(endpoint, child, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, process: child, stop };
 }

@@ -110,28 +110,16 @@ export class LocalLambdaRunner {
   }
 
   /**
-   * moto's notifications lack fields real S3 always sends; the sequencer matters most (the
-   * worker orders events by it), so the runner issues strictly increasing ones.
+   * LocalStack's notifications carry every field real S3 sends, but their sequencer is one fixed
+   * placeholder (`0055AED6DCD90281E5` in every event, whatever the key or time). The worker orders
+   * a key's events by it, so a second write to a key would look like a duplicate of the first;
+   * the runner replaces it with strictly increasing ones, as S3's are for a key.
    */
   private complete(record: S3EventRecord): S3EventRecord {
     const fromTime = BigInt(Date.parse(record.eventTime) || Date.now()) * 1000n;
     this.lastSequencer = fromTime > this.lastSequencer ? fromTime : this.lastSequencer + 1n;
-    return {
-      ...record,
-      userIdentity: record.userIdentity ?? { principalId: 'local' },
-      requestParameters: record.requestParameters ?? { sourceIPAddress: '127.0.0.1' },
-      responseElements: record.responseElements ?? {
-        'x-amz-request-id': randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
-        'x-amz-id-2': 'local',
-      },
-      s3: {
-        ...record.s3,
-        object: {
-          ...record.s3.object,
-          sequencer: record.s3.object.sequencer || this.lastSequencer.toString(16).toUpperCase().padStart(16, '0'),
-        },
-      },
-    };
+    const sequencer = this.lastSequencer.toString(16).toUpperCase().padStart(16, '0');
+    return { ...record, s3: { ...record.s3, object: { ...record.s3.object, sequencer } } };
   }
 }
 

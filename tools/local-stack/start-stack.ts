@@ -25,9 +25,9 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({
     host: endpoint.hostname,
     port: Number(endpoint.port || 80),
-    // moto logs every request; only failed ones are worth a line.
+    // LocalStack logs every request; only failed ones are worth a line.
     onOutput: (line) => {
-      if (!/" [23]\d\d -$/.test(line)) print('emulator')(line);
+      if (!/localstack\.request\.\w+\s*: .* => [23]\d\d\b/.test(line)) print('emulator')(line);
     },
   });
   print('stack')(`emulator ready at ${emulator.endpoint}${emulator.process ? '' : ' (already running, reused)'}`);
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       `  OpenAPI docs  ${base}/docs   (JSON: ${base}/docs/json)`,
       `  Dev token     curl -s -X POST ${base}/v1/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'`,
       `  Readiness     ${base}/readyz`,
-      `  Emulator      ${emulator.endpoint}  (S3 + SQS, moto)`,
+      `  Emulator      ${emulator.endpoint}  (S3 + SQS, LocalStack)`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

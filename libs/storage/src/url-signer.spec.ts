@@ -50,7 +50,7 @@ describe('UrlSigner', () => {
   const aws = { region: 'eu-west-1', forcePathStyle: false };
   const signer = new UrlSigner(aws, credentials);
 
-  it('binds content-type, content-length and the checksum into the signature', async () => {
+  it('binds content-type, content-length, the checksum and If-None-Match into the signature', async () => {
     const put = await signer.presignPut(
       {
         bucket: 'originals',
@@ -62,12 +62,20 @@ describe('UrlSigner', () => {
       },
       signingDate,
     );
-    expect(signedHeaders(put.url)).toEqual(['content-length', 'content-type', 'host', 'x-amz-checksum-sha256']);
+    expect(signedHeaders(put.url)).toEqual([
+      'content-length',
+      'content-type',
+      'host',
+      'if-none-match',
+      'x-amz-checksum-sha256',
+    ]);
+    // What the client sets itself: Content-Length is signed, but every client sends it from the body.
     expect(put.headers).toEqual({
       'content-type': 'image/jpeg',
-      'content-length': '12345',
+      'if-none-match': '*',
       'x-amz-checksum-sha256': checksum,
     });
+    expect(put.signedHeaders).toEqual({ ...put.headers, 'content-length': '12345' });
     // The checksum must travel as a header (bound to the body), not as a query parameter.
     expect(new URL(put.url).searchParams.has('x-amz-checksum-sha256')).toBe(false);
     expect(new URL(put.url).searchParams.get('X-Amz-Expires')).toBe('300');
@@ -86,7 +94,7 @@ describe('UrlSigner', () => {
       signingDate,
     );
     const url = new URL(put.url);
-    expect(url.searchParams.get('X-Amz-Signature')).toBe(referenceSignature('PUT', url, put.headers));
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(referenceSignature('PUT', url, put.signedHeaders));
   });
 
   it.each([
@@ -113,14 +121,14 @@ describe('UrlSigner', () => {
       uriEscapePath: false,
       applyChecksum: false,
     });
-    const names = new Set(Object.keys(ours.headers));
+    const names = new Set(Object.keys(ours.signedHeaders));
     const signed = await sdk.presign(
       new HttpRequest({
         method: 'PUT',
         protocol: 'https:',
         hostname: url.hostname,
         path: url.pathname,
-        headers: { host: url.host, ...ours.headers, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+        headers: { host: url.host, ...ours.signedHeaders, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
       }),
       { expiresIn: 300, signingDate, signableHeaders: names, unhoistableHeaders: names },
     );

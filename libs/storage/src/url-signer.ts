@@ -16,8 +16,14 @@ export interface PresignPutInput {
 export interface PresignedRequest {
   method: 'PUT' | 'GET';
   url: string;
-  /** Exactly the headers the client must send (they are part of the signature). */
+  /** Exactly the headers the client must set itself (each of them is signed). */
   headers: Record<string, string>;
+  /**
+   * Every header the signature binds besides `host`: `headers` and Content-Length, which is
+   * signed but not listed, since every HTTP client sends it from the body and browsers refuse
+   * to let a script set it.
+   */
+  signedHeaders: Record<string, string>;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -51,14 +57,17 @@ export class UrlSigner {
     this.credentials = typeof credentials === 'function' ? credentials : async () => credentials;
   }
 
+  /**
+   * A single-use upload URL: besides the body's type, length and checksum it signs
+   * `If-None-Match: *`, so S3 itself refuses (412) a second write to the key, whether by this URL
+   * or another one for the same key (S3 conditional writes).
+   */
   async presignPut(input: PresignPutInput, signingDate?: Date): Promise<PresignedRequest> {
-    const headers: Record<string, string> = {
-      'content-type': input.contentType,
-      'content-length': String(input.contentLength),
-    };
+    const headers: Record<string, string> = { 'content-type': input.contentType, 'if-none-match': '*' };
     if (input.checksumSha256) headers['x-amz-checksum-sha256'] = input.checksumSha256;
-    const url = await this.presign('PUT', input.bucket, input.key, headers, input.expiresInSeconds, signingDate);
-    return { method: 'PUT', url, headers };
+    const signedHeaders = { ...headers, 'content-length': String(input.contentLength) };
+    const url = await this.presign('PUT', input.bucket, input.key, signedHeaders, input.expiresInSeconds, signingDate);
+    return { method: 'PUT', url, headers, signedHeaders };
   }
 
   /**
@@ -111,8 +120,8 @@ export class UrlSigner {
     const scopeDay = amzDate.slice(0, 8);
     const scope = `${scopeDay}/${this.aws.region}/s3/aws4_request`;
 
-    // Content type, length and checksum are signed as headers (not query parameters), so S3
-    // refuses a body other than the one declared.
+    // Content type, length, checksum and the write condition are signed as headers (not query
+    // parameters), so S3 refuses a body other than the one declared, and a request without them.
     const headers: Record<string, string> = { ...clientHeaders, host };
     const names = Object.keys(headers).sort();
     const signedHeaders = names.join(';');

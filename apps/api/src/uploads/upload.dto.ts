@@ -85,7 +85,10 @@ export class PresignedRequestDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: 'Send exactly these headers with the PUT (browsers set Content-Length themselves).',
+    description:
+      'Set exactly these headers on the PUT: Content-Type, the checksum when one was declared, and ' +
+      '`If-None-Match: *`, which makes the URL single-use (a second PUT to the key gets 412). ' +
+      'Content-Length is signed too but not listed: every HTTP client sends it from the body.',
   })
   headers!: Record<string, string>;
 }
