@@ -48,12 +48,12 @@ const bodyOnlyRequest = {
 };
 
 const byTarget = {};
-if (wanted('a')) {
-  console.log('▶ (a) this API: POST /v1/uploads');
+/** Starts a build of this API, makes tokens for its users, and measures POST /v1/uploads on it. */
+async function measureApi(label, distDir) {
   const apiPort = await freePort();
   const api = await startServer(
     'api',
-    ['dist/apps/api/src/main.js'],
+    [join(distDir, 'apps/api/src/main.js')],
     {
       ...serverEnv,
       PORT: String(apiPort),
@@ -84,12 +84,24 @@ if (wanted('a')) {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` },
     }),
   };
-  byTarget.a = await warmThenRun('(a) POST /v1/uploads (this API)', {
+  const result = await warmThenRun(label, {
     url: `http://127.0.0.1:${apiPort}`,
     requests: [uploadRequest],
     pid: api.child.pid,
   });
   await api.stop();
+  return result;
+}
+
+// BENCH_BASELINE_DIST=<a copy of dist/ from another commit, inside this checkout so it finds
+// node_modules>: that build's (a) runs right before this one's, for a before/after in one session.
+if (process.env.BENCH_BASELINE_DIST) {
+  console.log(`▶ (a) baseline build in ${process.env.BENCH_BASELINE_DIST}`);
+  byTarget.aBaseline = await measureApi('(a) POST /v1/uploads, baseline build', process.env.BENCH_BASELINE_DIST);
+}
+if (wanted('a')) {
+  console.log('▶ (a) this API: POST /v1/uploads');
+  byTarget.a = await measureApi('(a) POST /v1/uploads (this API)', 'dist');
 }
 
 if (wanted('bare')) {
@@ -173,7 +185,7 @@ await db.connect();
 const removed = await db.query("DELETE FROM uploads WHERE user_id LIKE 'bench-%'");
 await db.end();
 
-const { a, nest: nestAlone, b, bare, twoSignatures, c } = byTarget;
+const { a, aBaseline, nest: nestAlone, b, bare, twoSignatures, c } = byTarget;
 console.log(
   `\n${table(results, [
     ['target', 'label'],
@@ -190,6 +202,11 @@ const share = (x, y) => (x && y ? `${Math.round((100 * x.rps) / y.rps)} %` : 'n/
 console.log(
   `\n(a)/bare POST = ${share(a, bare)} (target ≥ 50 %)   (a)/(c) = ${ratio(a, c)} (target ≥ 6×)   (a)/(b) = ${ratio(a, b)}`,
 );
+if (a && aBaseline) {
+  console.log(
+    `(a) against the baseline build: ${aBaseline.rps} → ${a.rps} req/s, ${aBaseline.cpuUsPerRequest} → ${a.cpuUsPerRequest} CPU µs/request`,
+  );
+}
 if (a && bare) {
   console.log(
     `CPU per request: (a) ${a.cpuUsPerRequest} µs, bare POST ${bare.cpuUsPerRequest} µs (bare/(a) = ${Math.round((100 * bare.cpuUsPerRequest) / a.cpuUsPerRequest)} %)`,
