@@ -1,10 +1,10 @@
 import fastifyHelmet from '@fastify/helmet';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { registerSecurityHeaders } from './security-headers';
 
 const OPTIONS = { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } } as const;
 
-async function headersOf(app: ReturnType<typeof Fastify>): Promise<Record<string, unknown>> {
+async function headersOf(app: FastifyInstance): Promise<Record<string, unknown>> {
   app.get('/', async () => ({ ok: true }));
   app.get('/override', async (_request, reply) => {
     reply.header('cross-origin-resource-policy', 'cross-origin');
