@@ -104,38 +104,44 @@ if (wanted('a')) {
   byTarget.a = await measureApi('(a) POST /v1/uploads (this API)', 'dist');
 }
 
+/** Starts `script` on a free port, measures one route of it (with its CPU), and stops it. */
+async function measureServer(label, script, env, readyPath, request) {
+  const port = await freePort();
+  const server = await startServer(
+    label,
+    [script],
+    { ...env, PORT: String(port) },
+    `http://127.0.0.1:${port}${readyPath}`,
+  );
+  const result = await warmThenRun(label, {
+    url: `http://127.0.0.1:${port}`,
+    requests: [request],
+    pid: server.child.pid,
+  });
+  await server.stop();
+  return result;
+}
+
 if (wanted('bare')) {
   console.log('▶ reference: bare Fastify POST route that only parses its JSON body');
-  const barePort = await freePort();
-  const bare = await startServer(
-    'bare',
-    ['scripts/bench/sdk-presign.server.mjs'],
-    { ...serverEnv, PORT: String(barePort) },
-    `http://127.0.0.1:${barePort}/json`,
+  byTarget.bare = await measureServer(
+    '    bare Fastify POST, parses the JSON body (reference)',
+    'scripts/bench/sdk-presign.server.mjs',
+    serverEnv,
+    '/json',
+    { ...bodyOnlyRequest, path: '/echo' },
   );
-  byTarget.bare = await warmThenRun('    bare Fastify POST, parses the JSON body (reference)', {
-    url: `http://127.0.0.1:${barePort}`,
-    requests: [{ ...bodyOnlyRequest, path: '/echo' }],
-    pid: bare.child.pid,
-  });
-  await bare.stop();
 }
 
 if (wanted('nest')) {
   console.log('▶ reference: a Nest POST route that does nothing (the framework alone)');
-  const nestPort = await freePort();
-  const nest = await startServer(
-    'nest',
-    ['scripts/bench/nest-minimal.server.mjs'],
-    { PORT: String(nestPort) },
-    `http://127.0.0.1:${nestPort}/`,
+  byTarget.nest = await measureServer(
+    '    Nest POST route, no work (reference)',
+    'scripts/bench/nest-minimal.server.mjs',
+    {},
+    '/',
+    bodyOnlyRequest,
   );
-  byTarget.nest = await warmThenRun('    Nest POST route, no work (reference)', {
-    url: `http://127.0.0.1:${nestPort}`,
-    requests: [bodyOnlyRequest],
-    pid: nest.child.pid,
-  });
-  await nest.stop();
 }
 
 if (wanted('b')) {
