@@ -106,21 +106,29 @@ export async function startServer(name, args, env, readyUrl) {
   return { child, stop: () => stopChild(child, 60_000) };
 }
 
-export function runAutocannon(label, options) {
+/**
+ * One autocannon run. With `pid` (the server's process), also the server's own CPU time per
+ * answered request over the run, from /proc: what one request costs, whatever else the machine
+ * is doing at the time (rates move with the load of a shared machine; this moves far less).
+ */
+export function runAutocannon(label, { pid, ...options }) {
   process.stdout.write(`  ${label}: ${options.duration} s, ${options.connections} connections… `);
+  const cpuBefore = pid === undefined ? NaN : cpuSeconds(pid);
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => {
       if (error) return reject(error);
+      const cpuUsed = pid === undefined ? NaN : cpuSeconds(pid) - cpuBefore;
       const summary = {
         label,
         rps: Math.round(result.requests.average),
         p50: result.latency.p50,
         p99: result.latency.p99,
+        cpuUsPerRequest: Number.isNaN(cpuUsed) ? '' : Math.round((cpuUsed * 1e6) / result.requests.total),
         non2xx: result.non2xx,
         errors: result.errors + result.timeouts,
       };
       process.stdout.write(
-        `${summary.rps} req/s, p99 ${summary.p99} ms${summary.non2xx ? `, ${summary.non2xx} non-2xx` : ''}\n`,
+        `${summary.rps} req/s, p99 ${summary.p99} ms${summary.cpuUsPerRequest === '' ? '' : `, ${summary.cpuUsPerRequest} CPU µs/request`}${summary.non2xx ? `, ${summary.non2xx} non-2xx` : ''}\n`,
       );
       resolve(summary);
     });

@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +7,7 @@ import { AppModule } from './app.module';
 import { problemClientErrorHandler, problemFrameworkErrorHandler } from './common/client-error.handler';
 import { registerJsonBodyParser } from './common/json-body.parser';
 import { ProblemFilter } from './common/problem.filter';
+import { registerSecurityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 import { registerHttpObservability } from './observability/http-observability';
 import { requestId } from './observability/http-logging';
@@ -34,7 +34,10 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
   });
   app.useLogger(app.get(Logger));
   // The API serves JSON only; the interactive docs at /docs need inline scripts and styles.
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-site' } });
+  registerSecurityHeaders(app.getHttpAdapter().getInstance(), {
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
   registerHttpObservability(app);
   // JSON is the only request body this API reads; anything else is a 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');

@@ -1,3 +1,4 @@
+import { DatabaseError } from 'pg';
 import { AppError, errors } from '@lib/errors';
 import { Prisma } from '../../../generated/prisma/client';
 
@@ -15,6 +16,13 @@ export function fromPrismaError(error: unknown): AppError {
     return errors.internal(error);
   }
   if (error instanceof Prisma.PrismaClientValidationError) return errors.internal(error);
+  // node-postgres, under PrismaService.prepared: SQLSTATE classes as Prisma maps them.
+  if (error instanceof DatabaseError) {
+    if (error.code === '23505') return errors.conflict('A record with the same unique key already exists.');
+    // Connection exceptions, insufficient resources, operator intervention (shutdown, restart).
+    if (/^(08|53|57)/.test(error.code ?? '')) return errors.dependencyUnavailable('PostgreSQL', error);
+    return errors.internal(error);
+  }
   return errors.dependencyUnavailable('PostgreSQL', error);
 }
 

@@ -97,6 +97,30 @@ describe('UrlSigner', () => {
     expect(url.searchParams.get('X-Amz-Signature')).toBe(referenceSignature('PUT', url, put.signedHeaders));
   });
 
+  it('signs each URL for itself when one signer makes many in the same second (what it keeps per second)', async () => {
+    const inputs = [
+      { bucket: 'originals', key: 'originals/a/1', contentType: 'image/jpeg', contentLength: 1, expiresInSeconds: 300 },
+      { bucket: 'thumbs', key: 'thumbnails/a/1', contentType: 'image/webp', contentLength: 2, expiresInSeconds: 300 },
+      { bucket: 'originals', key: 'originals/a/2', contentType: 'image/png', contentLength: 3, expiresInSeconds: 299 },
+      { ...{ bucket: 'originals', key: 'originals/a/3', contentType: 'image/png', contentLength: 4 } },
+    ].map((input, i) => ({ expiresInSeconds: 60, ...input, ...(i === 3 ? { checksumSha256: checksum } : {}) }));
+    const busy = new UrlSigner(aws, credentials);
+    const later = new Date(signingDate.getTime() + 999);
+    for (const input of inputs) {
+      const url = new URL((await busy.presignPut(input, later)).url);
+      const fresh = await new UrlSigner(aws, credentials).presignPut(input, later);
+      expect(url.toString()).toBe(fresh.url);
+      expect(url.pathname).toBe(`/${input.key}`);
+      expect(url.hostname).toBe(`${input.bucket}.s3.eu-west-1.amazonaws.com`);
+      expect(url.searchParams.get('X-Amz-Expires')).toBe(String(input.expiresInSeconds));
+      expect(url.searchParams.get('X-Amz-Signature')).toBe(referenceSignature('PUT', url, fresh.headers));
+    }
+    const nextSecond = new URL((await busy.presignPut(inputs[0]!, new Date(signingDate.getTime() + 1000))).url);
+    expect(nextSecond.searchParams.get('X-Amz-Date')).not.toBe(
+      new URL((await busy.presignPut(inputs[0]!, later)).url).searchParams.get('X-Amz-Date'),
+    );
+  });
+
   it.each([
     ['long-term credentials', credentials],
     ['temporary credentials (session token)', { ...credentials, sessionToken: 'FwoGZXIvYXdzEXAMPLE/token+=' }],

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsConfig } from '@lib/config';
-import { formatLocation, objectLocation } from './object-url';
+import { encodeKey, formatLocation, objectLocation } from './object-url';
 
 export interface PresignPutInput {
   bucket: string;
@@ -49,6 +49,12 @@ export class UrlSigner {
   private readonly credentials: AwsCredentialIdentityProvider;
   private cached?: { identity: AwsCredentialIdentity; fetchedAt: number };
   private signingKey?: { scopeDay: string; accessKeyId: string; key: Buffer };
+  // Per-URL work that only changes with the bucket, the second or the credentials is done once
+  // and kept: the bucket's URL prefix and host, the signing second's date and scope, and the
+  // canonical query of the last (second, lifetime, signed headers, credentials) signed.
+  private readonly buckets = new Map<string, { prefix: string; host: string; path: string }>();
+  private second?: { epochSecond: number; amzDate: string; scopeDay: string; scope: string };
+  private query?: { memo: string; canonical: string };
 
   constructor(
     private readonly aws: AwsConfig,
@@ -101,30 +107,47 @@ export class UrlSigner {
     return key;
   }
 
-  private async presign(
-    method: 'PUT' | 'GET',
-    bucket: string,
-    key: string,
-    clientHeaders: Record<string, string>,
-    expiresIn: number,
-    signingDate = new Date(),
-    extraQuery: Array<[string, string]> = [],
-  ): Promise<string> {
-    const identity = await this.identity();
-    const location = objectLocation(this.aws, bucket, key);
-    const host = location.port ? `${location.hostname}:${location.port}` : location.hostname;
+  private bucket(bucket: string): { prefix: string; host: string; path: string } {
+    let known = this.buckets.get(bucket);
+    if (!known) {
+      // objectLocation of an empty key: the bucket's URL up to the key's first character.
+      const location = objectLocation(this.aws, bucket, '');
+      known = {
+        prefix: formatLocation(location),
+        host: location.port ? `${location.hostname}:${location.port}` : location.hostname,
+        path: location.path,
+      };
+      this.buckets.set(bucket, known);
+    }
+    return known;
+  }
+
+  private dateParts(signingDate: Date): { amzDate: string; scopeDay: string; scope: string } {
+    const epochSecond = Math.floor(signingDate.getTime() / 1000);
+    if (this.second?.epochSecond === epochSecond) return this.second;
     const amzDate = signingDate
       .toISOString()
       .replace(/[-:]/g, '')
       .replace(/\.\d{3}/, '');
     const scopeDay = amzDate.slice(0, 8);
-    const scope = `${scopeDay}/${this.aws.region}/s3/aws4_request`;
+    this.second = { epochSecond, amzDate, scopeDay, scope: `${scopeDay}/${this.aws.region}/s3/aws4_request` };
+    return this.second;
+  }
 
-    // Content type, length, checksum and the write condition are signed as headers (not query
-    // parameters), so S3 refuses a body other than the one declared, and a request without them.
-    const headers: Record<string, string> = { ...clientHeaders, host };
-    const names = Object.keys(headers).sort();
-    const signedHeaders = names.join(';');
+  private canonicalQuery(
+    identity: AwsCredentialIdentity,
+    amzDate: string,
+    scope: string,
+    expiresIn: number,
+    signedHeaders: string,
+    extraQuery: Array<[string, string]>,
+  ): string {
+    // Only URLs without extra parameters (every PUT) share a query; the key names all it depends on.
+    const memo =
+      extraQuery.length === 0
+        ? `${amzDate}|${expiresIn}|${signedHeaders}|${identity.accessKeyId}|${identity.sessionToken ?? ''}`
+        : undefined;
+    if (memo !== undefined && this.query?.memo === memo) return this.query.canonical;
     const query: Array<[string, string]> = [
       ['X-Amz-Algorithm', ALGORITHM],
       ['X-Amz-Content-Sha256', UNSIGNED_PAYLOAD],
@@ -135,13 +158,37 @@ export class UrlSigner {
       ['X-Amz-SignedHeaders', signedHeaders],
       ...extraQuery,
     ];
-    const canonicalQuery = query
+    const canonical = query
       .map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`)
       .sort()
       .join('&');
+    if (memo !== undefined) this.query = { memo, canonical };
+    return canonical;
+  }
+
+  private async presign(
+    method: 'PUT' | 'GET',
+    bucket: string,
+    key: string,
+    clientHeaders: Record<string, string>,
+    expiresIn: number,
+    signingDate = new Date(),
+    extraQuery: Array<[string, string]> = [],
+  ): Promise<string> {
+    const identity = await this.identity();
+    const location = this.bucket(bucket);
+    const encodedKey = encodeKey(key);
+    const { amzDate, scopeDay, scope } = this.dateParts(signingDate);
+
+    // Content type, length, checksum and the write condition are signed as headers (not query
+    // parameters), so S3 refuses a body other than the one declared, and a request without them.
+    const headers: Record<string, string> = { ...clientHeaders, host: location.host };
+    const names = Object.keys(headers).sort();
+    const signedHeaders = names.join(';');
+    const canonicalQuery = this.canonicalQuery(identity, amzDate, scope, expiresIn, signedHeaders, extraQuery);
     const canonicalRequest = [
       method,
-      location.path,
+      location.path + encodedKey,
       canonicalQuery,
       names.map((name) => `${name}:${headers[name]!.trim()}\n`).join(''),
       signedHeaders,
@@ -151,6 +198,6 @@ export class UrlSigner {
       '\n',
     );
     const signature = createHmac('sha256', this.key(identity, scopeDay)).update(stringToSign).digest('hex');
-    return `${formatLocation(location)}?${canonicalQuery}&X-Amz-Signature=${signature}`;
+    return `${location.prefix}${encodedKey}?${canonicalQuery}&X-Amz-Signature=${signature}`;
   }
 }

@@ -42,6 +42,26 @@ function ChecksumField() {
   );
 }
 
+const THUMBNAIL_FIELDS = new Set(['contentType', 'size', 'checksumSha256']);
+const UPLOAD_FIELDS = new Set(['filename', 'contentType', 'size', 'checksumSha256', 'thumbnail']);
+// class-validator's Length does not count these selectors; the fast path leaves them to it.
+const VARIATION_SELECTOR = /[\uFE0E\uFE0F]/;
+
+/** A JSON object (as the body parser makes them) with no key outside `allowed`. */
+function plainObjectWithin(value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (!allowed.has(key)) return false;
+  return true;
+}
+
+function byteSizeAccepted(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+function checksumAccepted(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && SHA256_BASE64.test(value));
+}
+
 export class ThumbnailRequestDto {
   @ObjectTypeField(ALLOWED_THUMBNAIL_TYPES, 'image/webp')
   contentType!: string;
@@ -70,6 +90,41 @@ export class CreateUploadDto {
 
   @ChecksumField()
   checksumSha256?: string;
+
+  /**
+   * The validation pipe's fast path (see createValidationPipe): this DTO built from a body that
+   * surely passes every decorator above, or undefined for anything else — which then takes the
+   * class-validator path, so every refusal and its messages stay class-validator's. A spec
+   * checks that whatever this accepts, the full path accepts and builds the same.
+   */
+  static acceptWithoutValidator(body: unknown): CreateUploadDto | undefined {
+    if (!plainObjectWithin(body, UPLOAD_FIELDS)) return undefined;
+    const { filename, contentType, size, checksumSha256, thumbnail } = body;
+    if (
+      typeof filename !== 'string' ||
+      filename.length < 1 ||
+      filename.length > 255 ||
+      !PRINTABLE_TEXT.test(filename) ||
+      VARIATION_SELECTOR.test(filename) ||
+      !(ALLOWED_IMAGE_TYPES as readonly unknown[]).includes(contentType) ||
+      !byteSizeAccepted(size) ||
+      !checksumAccepted(checksumSha256)
+    ) {
+      return undefined;
+    }
+    const dto = Object.assign(new CreateUploadDto(), body);
+    if (thumbnail === undefined) return dto;
+    if (
+      !plainObjectWithin(thumbnail, THUMBNAIL_FIELDS) ||
+      !(ALLOWED_THUMBNAIL_TYPES as readonly unknown[]).includes(thumbnail.contentType) ||
+      !byteSizeAccepted(thumbnail.size) ||
+      !checksumAccepted(thumbnail.checksumSha256)
+    ) {
+      return undefined;
+    }
+    dto.thumbnail = Object.assign(new ThumbnailRequestDto(), thumbnail);
+    return dto;
+  }
 
   @ApiPropertyOptional({ type: ThumbnailRequestDto, description: 'Ask for a second URL for a client-made thumbnail.' })
   @IsOmittable()
