@@ -1,14 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { ADMIN_ROLE, type AuthUser } from '../auth/auth-user';
-import { CurrentUser, RequireRole } from '../auth/auth.decorators';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { AdminApi, CurrentUser } from '../auth/auth.decorators';
 import {
   BackgroundFailureListDto,
   BackgroundFailureQueryDto,
@@ -17,11 +10,7 @@ import {
 } from './admin-background.dto';
 import { AdminBackgroundService } from './admin-background.service';
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No or invalid token (problem+json).' })
-@ApiForbiddenResponse({ description: 'The token lacks the admin role (problem+json).' })
-@RequireRole(ADMIN_ROLE)
+@AdminApi()
 @Controller('v1/admin/background-failures')
 export class AdminBackgroundController {
   constructor(private readonly background: AdminBackgroundService) {}

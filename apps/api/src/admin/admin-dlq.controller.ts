@@ -1,22 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { ADMIN_ROLE, type AuthUser } from '../auth/auth-user';
-import { CurrentUser, RequireRole } from '../auth/auth.decorators';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { AdminApi, CurrentUser } from '../auth/auth.decorators';
 import { DlqQueryDto, DlqRedriveRequestDto, DlqRedriveResultDto, DlqSummaryDto } from './admin-dlq.dto';
 import { AdminDlqService } from './admin-dlq.service';
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No or invalid token (problem+json).' })
-@ApiForbiddenResponse({ description: 'The token lacks the admin role (problem+json).' })
-@RequireRole(ADMIN_ROLE)
+@AdminApi()
 @Controller('v1/admin/dlq')
 export class AdminDlqController {
   constructor(private readonly dlq: AdminDlqService) {}

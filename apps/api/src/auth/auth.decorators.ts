@@ -1,6 +1,7 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { AuthUser } from './auth-user';
+import { ADMIN_ROLE, type AuthUser } from './auth-user';
 
 export const IS_PUBLIC = 'auth:public';
 export const REQUIRED_ROLE = 'auth:role';
@@ -9,6 +10,16 @@ export const REQUIRED_ROLE = 'auth:role';
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 export const RequireRole = (role: string) => SetMetadata(REQUIRED_ROLE, role);
+
+/** An admin controller: the admin role required, and documented as such (tag, bearer, 401/403). */
+export const AdminApi = () =>
+  applyDecorators(
+    ApiTags('admin'),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'No or invalid token (problem+json).' }),
+    ApiForbiddenResponse({ description: 'The token lacks the admin role (problem+json).' }),
+    RequireRole(ADMIN_ROLE),
+  );
 
 export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
 

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { errors } from '@lib/errors';
-import { ADMIN_ROLE, AuthUser } from '../auth/auth-user';
-import { CurrentUser, RequireRole } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth-user';
+import { AdminApi, CurrentUser } from '../auth/auth.decorators';
 import { CreateErasureDto, EraseMeDto, ErasureStatusDto } from './erasure.dto';
 import { ErasureService } from './erasure.service';
 
@@ -32,9 +32,7 @@ export class UserErasureController {
   }
 }
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@RequireRole(ADMIN_ROLE)
+@AdminApi()
 @Controller('v1/admin/erasures')
 export class AdminErasureController {
   constructor(private readonly erasures: ErasureService) {}
