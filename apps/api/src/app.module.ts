@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiConfig, APP_CONFIG } from '@lib/config';
-import { DatabaseModule, ErasureRepository } from '@lib/database';
+import { DatabaseModule, ErasureRepository, UploadStatusListener } from '@lib/database';
 import { AdminBackgroundController } from './admin/admin-background.controller';
 import { AdminBackgroundService } from './admin/admin-background.service';
 import { AdminDlqController } from './admin/admin-dlq.controller';
@@ -23,6 +23,7 @@ import { ImageController } from './images/image.controller';
 import { ImageService } from './images/image.service';
 import { RenderController } from './render/render.controller';
 import { RENDER_URL_RATE_LIMITER, RenderService } from './render/render.service';
+import { UploadStatusService } from './uploads/upload-status.service';
 import { UploadController } from './uploads/upload.controller';
 import { UPLOAD_RATE_LIMITER, UploadService } from './uploads/upload.service';
 
@@ -57,6 +58,8 @@ export class AppModule {
         TokenService,
         { provide: APP_GUARD, useClass: AuthGuard },
         UploadService,
+        UploadStatusService,
+        UploadStatusListener,
         ImageUrlService,
         ImageService,
         RenderService,

@@ -147,6 +147,8 @@ export interface ApiConfig extends SharedConfig {
   /** Prometheus metrics listen here, apart from the public listener. */
   metrics: { host: string; port: number };
   docsEnabled: boolean;
+  /** Bounds on the status long-polls one process holds (each is an open request and a timer). */
+  statusWaiters: { max: number; perUser: number };
 }
 
 export interface WorkerConfig extends SharedConfig {
@@ -395,6 +397,7 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
     webClientEnabled: env.WEB_CLIENT_ENABLED,
     metrics: { host: env.API_METRICS_HOST, port: env.API_METRICS_PORT },
     docsEnabled: env.API_DOCS_ENABLED ?? process.env.NODE_ENV !== 'production',
+    statusWaiters: { max: env.UPLOAD_WAITERS_MAX, perUser: env.UPLOAD_WAITERS_PER_USER },
   };
 }
 

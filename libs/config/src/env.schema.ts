@@ -100,6 +100,10 @@ export const apiEnv = z.object({
   API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // The OpenAPI document and its UI at /docs; off by default with NODE_ENV=production.
   API_DOCS_ENABLED: envBoolean.optional(),
+  // Long-polls of GET /v1/uploads/:id?wait=N held at once by one API process (beyond: 503 +
+  // Retry-After), and by one user in one process (beyond: 429 + Retry-After).
+  UPLOAD_WAITERS_MAX: envInt(1, 100_000).default(1000),
+  UPLOAD_WAITERS_PER_USER: envInt(1, 1000).default(10),
   // Local mode only: the API also serves the reference web client (dist/web) at /.
   WEB_CLIENT_ENABLED: envBoolean.default('false'),
 });

@@ -22,3 +22,14 @@ export enum RejectionReason {
   SizeMismatch = 'size-mismatch',
   UnknownUpload = 'unknown-upload',
 }
+
+/**
+ * Longest `wait` of GET /v1/uploads/:id?wait=N (seconds): well inside the idle timeouts of load
+ * balancers and proxies (AWS ALB: 60 s) and of browsers, so a held request is never cut.
+ */
+export const UPLOAD_STATUS_MAX_WAIT_SECONDS = 20;
+
+/** The worker (or the sweep) has not decided yet: a status long-poll keeps waiting on these. */
+export function isUndecided(status: UploadStatus): boolean {
+  return status === 'PENDING' || status === 'PROCESSING';
+}

@@ -11,3 +11,4 @@ export * from './rendition.repository';
 export * from './erasure.repository';
 export * from './cdn-invalidation.repository';
 export * from './background-failure.repository';
+export * from './upload-status.listener';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A registry per app instance (not prom-client's global one), so tests can run several. */
 @Injectable()
@@ -32,6 +32,19 @@ export class ApiMetrics {
     name: 'render_original_reads_total',
     help: 'Originals the render route used: s3 (read for this render) or cache (no read of its own)',
     labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly statusWaiters = new Gauge({
+    name: 'upload_status_waiters',
+    help: 'Status long-polls (GET /v1/uploads/:id?wait=N) this process holds now',
+    registers: [this.registry],
+  });
+
+  readonly statusWakes = new Counter({
+    name: 'upload_status_wakes_total',
+    help: 'Why held status long-polls woke: changed (a notification), timeout, gone (client left), shutdown',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

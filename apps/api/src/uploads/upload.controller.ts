@@ -1,8 +1,20 @@
-import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
+import { ClientGone } from '../common/client-gone.decorator';
+import { UploadStatusQueryDto } from './upload-status.dto';
+import { UploadStatusService } from './upload-status.service';
 import { CreateUploadDto, UploadSessionDto, UploadStatusDto } from './upload.dto';
 import { UploadService } from './upload.service';
 
@@ -15,7 +27,10 @@ export const uuidPipe = new ParseUUIDPipe({
 @ApiBearerAuth()
 @Controller('v1/uploads')
 export class UploadController {
-  constructor(private readonly uploads: UploadService) {}
+  constructor(
+    private readonly uploads: UploadService,
+    private readonly statuses: UploadStatusService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Start an upload: presigned PUT URLs for the original (and thumbnail)' })
@@ -34,9 +49,25 @@ export class UploadController {
   }
 
   @Get(':uploadId')
-  @ApiOperation({ summary: "An upload's status, with the image once READY" })
+  @ApiOperation({
+    summary: "An upload's status, with the image once READY",
+    description:
+      'With `wait=N` the request is held (long-poll) until the worker has decided, so a client learns ' +
+      'READY or REJECTED as soon as it is stored, without polling.',
+  })
   @ApiOkResponse({ type: UploadStatusDto })
-  status(@CurrentUser() user: AuthUser, @Param('uploadId', uuidPipe) uploadId: string): Promise<UploadStatusDto> {
-    return this.uploads.status(user, uploadId);
+  @ApiTooManyRequestsResponse({
+    description: 'This user already holds its share of status waits (problem+json, Retry-After).',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'This server holds its most status waits (problem+json, Retry-After).',
+  })
+  status(
+    @CurrentUser() user: AuthUser,
+    @Param('uploadId', uuidPipe) uploadId: string,
+    @Query() query: UploadStatusQueryDto,
+    @ClientGone() clientGone: AbortSignal,
+  ): Promise<UploadStatusDto> {
+    return this.statuses.status(user, uploadId, query.wait ?? 0, clientGone);
   }
 }

@@ -2,22 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
-import { ImageRepository, NewUpload, UploadAdmissionOutcome, UploadRecord, UploadRepository } from '@lib/database';
+import { NewUpload, UploadAdmissionOutcome, UploadRecord, UploadRepository } from '@lib/database';
 import { AppError, ErrorCode, errors, FieldError } from '@lib/errors';
 import { UrlSigner } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
 import { RateLimiter } from '../common/rate-limiter';
 import { ApiMetrics } from '../observability/api.metrics';
 import { ErasureService } from '../erasure/erasure.service';
-import { ImageUrlService } from '../images/image-url.service';
-import { toImageDto } from '../images/image.dto';
-import {
-  CreateUploadDto,
-  toPresignedRequestDto,
-  toUploadStatusDto,
-  UploadSessionDto,
-  UploadStatusDto,
-} from './upload.dto';
+import { CreateUploadDto, toPresignedRequestDto, UploadSessionDto } from './upload.dto';
 
 export const UPLOAD_RATE_LIMITER = Symbol('UPLOAD_RATE_LIMITER');
 
@@ -47,9 +39,7 @@ export class UploadService {
     @Inject(APP_CONFIG) private readonly config: ApiConfig,
     @Inject(UPLOAD_RATE_LIMITER) private readonly rateLimiter: RateLimiter,
     private readonly uploads: UploadRepository,
-    private readonly images: ImageRepository,
     private readonly signer: UrlSigner,
-    private readonly imageUrls: ImageUrlService,
     private readonly metrics: ApiMetrics,
     private readonly erasures: ErasureService,
   ) {}
@@ -99,13 +89,6 @@ export class UploadService {
     }
     this.metrics.uploadsIssued.inc({ thumbnail: dto.thumbnail ? 'yes' : 'no' });
     return this.session(upload);
-  }
-
-  async status(user: AuthUser, uploadId: string): Promise<UploadStatusDto> {
-    const upload = await this.uploads.findOwned(user.id, uploadId);
-    if (!upload) throw errors.notFound('Upload', uploadId);
-    const image = upload.status === 'READY' ? await this.images.findByUpload(upload.id) : null;
-    return toUploadStatusDto(upload, image ? toImageDto(image, await this.imageUrls.urlsFor(image)) : undefined);
   }
 
   /** The same key and body within the TTL answer with the same upload; another body is refused. */
