@@ -1,45 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Locator, type Page, type Request } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
 import { makeJpeg } from '@lib/testing';
 import { freePort } from '../global-setup';
+import { launchChromium } from '../support/chromium';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
 
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-// The flags that make Debian's Chromium run headless here without reaching for the network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 const UPLOAD_MAX_BYTES = 1024 * 1024;
-
-function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(path)) {
-    throw new Error(
-      `no Chromium at ${path}: run \`npm run setup\` (installs it on Debian as root) or set CHROMIUM_PATH`,
-    );
-  }
-  return path;
-}
 
 describe('web client, in Chromium against the real stack', () => {
   let stack: TestStack;
   let origin: string;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
   const pageProblems: string[] = [];
 
   beforeAll(async () => {
@@ -54,13 +32,7 @@ describe('web client, in Chromium against the real stack', () => {
       webOrigins: [origin],
       env: { WEB_CLIENT_ENABLED: 'true', UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) },
     });
-    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath(),
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium();
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
     page.on('console', (message) => {
@@ -75,7 +47,6 @@ describe('web client, in Chromium against the real stack', () => {
 
   afterAll(async () => {
     await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     await stack?.stop();
   });
 

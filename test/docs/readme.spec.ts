@@ -20,4 +20,10 @@ describe('README', () => {
     const mentioned = [...readme.matchAll(/npm run ([a-z:]+)/g)].map((m) => m[1]!);
     expect(mentioned.filter((name) => !scripts.includes(name))).toEqual([]);
   });
+
+  it('shows the Uppy adapter exactly as examples/uppy/uppy-adapter.ts, which the browser test runs', () => {
+    const readme = read('README.md');
+    const block = /<!-- uppy-adapter: examples\/uppy\/uppy-adapter\.ts -->\n\n```ts\n([\s\S]*?)```\n/.exec(readme);
+    expect(block?.[1]).toBe(read('examples/uppy/uppy-adapter.ts'));
+  });
 });

@@ -151,6 +151,7 @@ export class PresignedRequestDto {
 export class UploadSessionDto {
   @ApiProperty({ format: 'uuid' }) uploadId!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ description: "The original's object key (made by the server)." }) key!: string;
   @ApiProperty({ type: PresignedRequestDto }) original!: PresignedRequestDto;
   @ApiPropertyOptional({ type: PresignedRequestDto }) thumbnail?: PresignedRequestDto;
 }

@@ -155,6 +155,7 @@ export class UploadService {
     return {
       uploadId: upload.id,
       expiresAt: upload.expiresAt.toISOString(),
+      key: upload.originalKey,
       original: toPresignedRequestDto(original),
       ...(thumbnail ? { thumbnail: toPresignedRequestDto(thumbnail) } : {}),
     };

@@ -1,0 +1,144 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import { makeJpeg } from '@lib/testing';
+import { launchChromium } from '../support/chromium';
+import { ApiClient } from '../support/api-client';
+import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { freePort } from '../global-setup';
+
+const ROOT = join(__dirname, '..', '..');
+const EXAMPLE = join(ROOT, 'examples', 'uppy');
+
+/** What the test touches of the page's Uppy instance (examples/uppy/main.ts sets window.uppy). */
+interface PageUppy {
+  upload(): Promise<
+    | {
+        successful?: { name?: string; response?: { body?: { key?: unknown } } }[];
+        failed?: { name?: string; error?: unknown }[];
+      }
+    | undefined
+  >;
+  clear(): void;
+}
+
+interface UppyOutcome {
+  successful: { name: string; key: string }[];
+  failed: { name: string; error: string }[];
+}
+
+/** The example page (examples/uppy: the README's adapter, unchanged), bundled and served from an origin of its own. */
+async function servePage(): Promise<{ server: Server; origin: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'uppy-example-'));
+  await build({
+    entryPoints: { 'uppy-example': join(EXAMPLE, 'main.ts') },
+    outdir: dir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: ['chrome100'],
+    tsconfig: join(EXAMPLE, 'tsconfig.json'),
+    logLevel: 'warning',
+  });
+  copyFileSync(join(EXAMPLE, 'index.html'), join(dir, 'index.html'));
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+  const server = createServer((request, response) => {
+    const name = new URL(request.url ?? '/', 'http://page').pathname.slice(1) || 'index.html';
+    if (!/^[\w.-]+$/.test(name) || !types[extname(name)]) return void response.writeHead(404).end();
+    try {
+      response.writeHead(200, { 'content-type': types[extname(name)]! }).end(readFileSync(join(dir, name)));
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, dir };
+}
+
+describe('Uppy (@uppy/core + @uppy/aws-s3 6.3.1) through the README adapter, in Chromium against the real stack', () => {
+  let stack: TestStack;
+  let site: Awaited<ReturnType<typeof servePage>>;
+  let context: BrowserContext;
+  let page: Page;
+  let api: ApiClient;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    site = await servePage();
+    // A third party's page: another origin than the API's, allowed by the API's and the buckets' CORS.
+    stack = await startTestStack({ webOrigins: [site.origin], env: { WEB_ORIGINS: site.origin } });
+    api = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'uppy-alice'));
+    context = await launchChromium();
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => logged.push(message.text()));
+    page.on('pageerror', (error) => logged.push(`uncaught: ${error.message}`));
+    await page.goto(`${site.origin}/index.html#api=${encodeURIComponent(stack.apiUrl)}&token=${api.token}`);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await stack?.stop();
+    await new Promise((resolve) => site?.server.close(resolve));
+    if (site) rmSync(site.dir, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    // Chrome logs "Refused to set unsafe header" when a script sets Content-Length or Host.
+    expect(logged.filter((line) => /unsafe header|Refused to|uncaught/i.test(line))).toEqual([]);
+  });
+
+  /** Chooses the files on the page and runs uppy.upload(); the adapter's postprocessor waits for the verdicts. */
+  async function uploadWithUppy(...files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<UppyOutcome> {
+    await page.getByLabel('Choose images').setInputFiles(files);
+    return page.evaluate(async () => {
+      const uppy = (window as unknown as { uppy: PageUppy }).uppy;
+      const result = await uppy.upload();
+      uppy.clear();
+      return {
+        successful: (result?.successful ?? []).map((file) => ({
+          name: file.name ?? '',
+          key: String(file.response?.body?.key),
+        })),
+        failed: (result?.failed ?? []).map((file) => ({ name: file.name ?? '', error: String(file.error) })),
+      };
+    });
+  }
+
+  const uploadIdOf = (key: string) => key.split('/').pop()!;
+
+  it('uploads a real JPEG with one PUT; Uppy reports the server’s key, and the upload is READY once Uppy is done', async () => {
+    const jpeg = await makeJpeg(800, 600);
+    const puts: string[] = [];
+    const onRequest = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'PUT') puts.push(new URL(request.url()).pathname);
+    };
+    page.on('request', onRequest);
+
+    const outcome = await uploadWithUppy({ name: 'harbour.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    page.off('request', onRequest);
+
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.successful).toEqual([
+      { name: 'harbour.jpg', key: expect.stringMatching(/^originals\/[^/]+\/[0-9a-f-]{36}$/) },
+    ]);
+    const key = outcome.successful[0]!.key;
+    expect(puts).toEqual([`/${stack.resources.originalsBucket}/${key}`]);
+    // The postprocessor returned only after the verdict: READY already, no polling needed here.
+    const status = await api.status(uploadIdOf(key));
+    expect(status).toMatchObject({ status: 'READY', image: { width: 800, height: 600, bytes: jpeg.length } });
+  });
+
+  it('counts a text file named .jpg (declared image/jpeg) as failed, with the worker’s reason', async () => {
+    const text = Buffer.from('this is text pretending to be a photo\n'.repeat(30));
+
+    const outcome = await uploadWithUppy({ name: 'spoof.jpg', mimeType: 'image/jpeg', buffer: text });
+
+    expect(outcome.successful).toEqual([]);
+    expect(outcome.failed).toEqual([{ name: 'spoof.jpg', error: expect.stringMatching(/not an image/i) }]);
+  });
+});
