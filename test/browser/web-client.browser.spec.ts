@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Locator, Page, Request } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Request, Response } from 'playwright-core';
 import sharp from 'sharp';
 import { makeJpeg } from '@lib/testing';
 import { freePort } from '../global-setup';
@@ -100,6 +100,14 @@ describe('web client, in Chromium against the real stack', () => {
   });
 
   it('refuses a non-image and a too-big file before upload, and shows a text file named .jpg REJECTED with the reason', async () => {
+    // The verdict comes by long-poll: one status request, held until the worker stored it.
+    const statusAnswers: Promise<string>[] = [];
+    const onResponse = (response: Response) => {
+      const url = new URL(response.url());
+      if (response.request().method() !== 'GET' || !/^\/v1\/uploads\/[0-9a-f-]{36}$/.test(url.pathname)) return;
+      statusAnswers.push(response.json().then((body: { status: string }) => `${url.search} ${body.status}`));
+    };
+    page.on('response', onResponse);
     await choose(
       { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('only text, not a JPEG at all\n'.repeat(20)) },
       { name: 'readme.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
@@ -115,6 +123,8 @@ describe('web client, in Chromium against the real stack', () => {
       timeout: 30_000,
     });
     expect(await gallery().getByRole('img', { name: 'notes.jpg' }).count()).toBe(0);
+    page.off('response', onResponse);
+    expect(await Promise.all(statusAnswers)).toEqual(['?wait=20 REJECTED']);
   });
 
   it('uploads three files at once, each with its own progress bar, to completion', async () => {

@@ -91,8 +91,10 @@ export class ApiClient {
     return this.request('POST', '/v1/uploads', body, { 'idempotency-key': idempotencyKey });
   }
 
-  uploadStatus(uploadId: string): Promise<UploadStatus> {
-    return this.request('GET', `/v1/uploads/${encodeURIComponent(uploadId)}`);
+  /** With `waitSeconds`, the API holds the request until the worker has decided (long-poll). */
+  uploadStatus(uploadId: string, waitSeconds = 0): Promise<UploadStatus> {
+    const wait = waitSeconds > 0 ? `?wait=${waitSeconds}` : '';
+    return this.request('GET', `/v1/uploads/${encodeURIComponent(uploadId)}${wait}`);
   }
 
   listImages(cursor: string | null, limit = 24): Promise<ImagePage> {

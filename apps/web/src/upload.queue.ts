@@ -37,12 +37,19 @@ export interface UploadItem {
   sent: { original: boolean; thumbnail: boolean };
 }
 
+// Each file holds one status long-poll while it is checked: 3 leave the browser's other 3
+// connections to this origin (HTTP/1.1 allows 6) for the rest of the page's requests.
 const CONCURRENCY = 3;
-// The worker usually answers within a second or two; polls slow down so a backlog costs little.
-const POLL_DELAYS_MS = [400, 600, 1000, 1500, 2000, 3000];
+// The API answers a long-poll as soon as the worker's verdict is stored; this is only how long
+// one request is held while it is not (UPLOAD_STATUS_MAX_WAIT_SECONDS on the server).
+const STATUS_WAIT_SECONDS = 20;
 const POLL_GIVE_UP_MS = 3 * 60_000;
-// Once READY, a thumbnail that was sent is usually linked within a poll or two.
+// Once READY, a thumbnail that was sent is usually linked within a poll or two. Linking it does
+// not change the upload's status, so these few polls are plain ones, spaced out.
 const THUMBNAIL_GRACE_POLLS = 8;
+const THUMBNAIL_POLL_MS = 500;
+// After a network blip or a 429/503 without Retry-After.
+const STATUS_RETRY_MS = 1_000;
 // A retry reuses a session only if its URLs stay valid long enough to send the bytes.
 const SESSION_MARGIN_MS = 30_000;
 
@@ -215,7 +222,10 @@ export class UploadQueue {
     return { thumbnail: usable, checksum, thumbnailChecksum };
   }
 
-  /** Polls until the worker has judged the bytes (and, once READY, linked the thumbnail). */
+  /**
+   * Waits for the worker's verdict with status long-polls (each answered as soon as it is
+   * stored), then, once READY, for the thumbnail it was sent to be linked.
+   */
   private async follow(item: UploadItem): Promise<void> {
     const uploadId = item.session!.uploadId;
     const expectThumbnail = Boolean(item.session!.thumbnail && item.prepared?.thumbnail);
@@ -223,19 +233,29 @@ export class UploadQueue {
     const started = Date.now();
     let graceLeft = THUMBNAIL_GRACE_POLLS;
     let networkFailures = 0;
-    for (let attempt = 0; Date.now() - started < POLL_GIVE_UP_MS; attempt++) {
-      await sleep(POLL_DELAYS_MS[Math.min(attempt, POLL_DELAYS_MS.length - 1)]!);
+    while (!this.closed && Date.now() - started < POLL_GIVE_UP_MS) {
       let status;
       try {
-        status = await this.api.uploadStatus(uploadId);
+        status = await this.api.uploadStatus(uploadId, STATUS_WAIT_SECONDS);
         networkFailures = 0;
       } catch (error) {
-        // A blip while polling is not a failed upload: the bytes are already in S3.
-        if (error instanceof NetworkError && ++networkFailures < 5) continue;
+        // A blip while waiting is not a failed upload: the bytes are already in S3.
+        if (error instanceof NetworkError && ++networkFailures < 5) {
+          await sleep(STATUS_RETRY_MS * networkFailures);
+          continue;
+        }
+        // This user (or this server) holds its share of long-polls: come back when told.
+        if (error instanceof ApiError && (error.problem.status === 429 || error.problem.status === 503)) {
+          await sleep((error.retryAfterSeconds ?? STATUS_RETRY_MS / 1000) * 1000);
+          continue;
+        }
         throw error;
       }
       if (status.status === 'READY' && status.image) {
-        if (expectThumbnail && !status.image.thumbnailUrl && graceLeft-- > 0) continue;
+        if (expectThumbnail && !status.image.thumbnailUrl && graceLeft-- > 0) {
+          await sleep(THUMBNAIL_POLL_MS);
+          continue;
+        }
         this.update(item, { phase: 'ready', message: 'Ready', image: status.image });
         this.settle(item);
         return;
