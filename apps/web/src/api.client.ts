@@ -22,13 +22,42 @@ export interface UploadRequest {
   size: number;
   checksumSha256?: string;
   thumbnail?: { contentType: string; size: number; checksumSha256?: string };
+  /** Ask for a multipart session (the API offers one anyway above its threshold). */
+  multipart?: boolean;
+}
+
+/** An S3 multipart upload the API created for this upload; each request is signed by POST /v1/uploads/sign. */
+export interface MultipartSession {
+  /** S3's UploadId, not the API's uploadId. */
+  uploadId: string;
+  partSize: number;
+  partCount: number;
+  expiresAt: string;
 }
 
 export interface UploadSession {
   uploadId: string;
   expiresAt: string;
-  original: PresignedPut;
+  /** The original's object key. */
+  key: string;
+  /** A single PUT; absent when the size allows multipart only. */
+  original?: PresignedPut;
   thumbnail?: PresignedPut;
+  multipart?: MultipartSession;
+}
+
+/** One S3 request of a multipart session, as @uppy/aws-s3 hands it to its signRequest hook. */
+export interface SignRequest {
+  method: 'PUT' | 'GET' | 'POST' | 'DELETE';
+  key: string;
+  uploadId: string;
+  partNumber?: number;
+}
+
+export interface SignedRequest {
+  method: SignRequest['method'];
+  url: string;
+  headers: Record<string, string>;
 }
 
 export interface Image {
@@ -89,6 +118,10 @@ export class ApiClient {
 
   createUpload(body: UploadRequest, idempotencyKey: string): Promise<UploadSession> {
     return this.request('POST', '/v1/uploads', body, { 'idempotency-key': idempotencyKey });
+  }
+
+  sign(request: SignRequest): Promise<SignedRequest> {
+    return this.request('POST', '/v1/uploads/sign', request);
   }
 
   /** With `waitSeconds`, the API holds the request until the worker has decided (long-poll). */

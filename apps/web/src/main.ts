@@ -42,7 +42,10 @@ const gallery = new GalleryView(
   names,
   announce,
 );
-const uploadList = new UploadListView(byId('upload-list'), (item) => queue.retry(item));
+const uploadList = new UploadListView(byId('upload-list'), {
+  retry: (item) => queue.retry(item),
+  cancel: (item) => queue.cancel(item),
+});
 const queueEvents: UploadQueueEvents = {
   changed(item) {
     if (item.session) names.set(item.session.uploadId, item.file.name);
@@ -146,6 +149,7 @@ async function signIn(name: string): Promise<void> {
 
 function enter(session: Session, moveFocus: boolean): void {
   api.setToken(session.token);
+  queue.signedInAs(session.userId);
   byId('signed-in-as').textContent = `Signed in as ${session.userId}`;
   signInSection.hidden = true;
   sessionBar.hidden = false;

@@ -49,10 +49,12 @@ export function refusalReason(file: File, config: ClientConfig): string | null {
   if (!(ALLOWED_IMAGE_TYPES as readonly string[]).includes(file.type)) {
     return `This image format (${file.type}) isn't supported. Use ${FORMATS}.`;
   }
-  if (file.size > config.maxBytes) {
-    let [size, limit] = [formatBytes(file.size), formatBytes(config.maxBytes)];
+  // Above the single-PUT limit the file goes in parts, up to the multipart limit.
+  const maxBytes = Math.max(config.maxBytes, config.multipartMaxBytes);
+  if (file.size > maxBytes) {
+    let [size, limit] = [formatBytes(file.size), formatBytes(maxBytes)];
     // "1.0 MB; the limit is 1.0 MB" explains nothing: just over the limit, count the bytes.
-    if (size === limit) [size, limit] = [file.size, config.maxBytes].map((n) => `${n.toLocaleString('en')} bytes`);
+    if (size === limit) [size, limit] = [file.size, maxBytes].map((n) => `${n.toLocaleString('en')} bytes`);
     return `Too big: ${size}; the limit is ${limit}.`;
   }
   return null;

@@ -2,13 +2,18 @@ import { h } from './dom';
 import { formatBytes } from './messages';
 import type { UploadItem } from './upload.queue';
 
-/** One row per file: name, size, its own progress bar, status in words, and Retry when useful. */
+export interface UploadActions {
+  retry(item: UploadItem): void;
+  cancel(item: UploadItem): void;
+}
+
+/** One row per file: name, size, its own progress bar, status in words, Retry when useful, Cancel while sending. */
 export class UploadListView {
   private readonly rows = new Map<number, Row>();
 
   constructor(
     private readonly list: HTMLUListElement,
-    private readonly onRetry: (item: UploadItem) => void,
+    private readonly actions: UploadActions,
   ) {}
 
   render(item: UploadItem): void {
@@ -21,6 +26,7 @@ export class UploadListView {
     row.progress.textContent = `${percent}%`;
     row.status.textContent = item.phase === 'uploading' ? `Uploading… ${percent}%` : item.message;
     row.retry.hidden = !(item.phase === 'failed' && item.retryable);
+    row.cancel.hidden = !['queued', 'preparing', 'uploading', 'failed'].includes(item.phase);
     const thumbnail = item.prepared?.thumbnail;
     if (thumbnail && !row.preview.src) row.preview.src = URL.createObjectURL(thumbnail.blob);
   }
@@ -51,7 +57,13 @@ export class UploadListView {
     retry.addEventListener('click', () => {
       // The button hides itself; focus moves to its row instead of falling back to the page.
       element.focus();
-      this.onRetry(item);
+      this.actions.retry(item);
+    });
+    const cancel = h('button', { type: 'button', className: 'button button--small', hidden: true }, 'Cancel');
+    cancel.setAttribute('aria-label', `Cancel ${name}`);
+    cancel.addEventListener('click', () => {
+      element.focus();
+      this.actions.cancel(item);
     });
     const element = h(
       'li',
@@ -70,9 +82,10 @@ export class UploadListView {
         status,
       ),
       retry,
+      cancel,
     );
     this.list.append(element);
-    const row = { element, preview, progress, status, retry };
+    const row = { element, preview, progress, status, retry, cancel };
     this.rows.set(item.key, row);
     return row;
   }
@@ -84,4 +97,5 @@ interface Row {
   progress: HTMLProgressElement;
   status: HTMLParagraphElement;
   retry: HTMLButtonElement;
+  cancel: HTMLButtonElement;
 }

@@ -2,7 +2,9 @@ import { ApiClient, ApiError, type Image, NetworkError, type UploadSession } fro
 import { sha256Base64 } from './checksum';
 import type { ClientConfig } from './client.config';
 import { EXPIRED_MESSAGE, failureMessage, refusalReason, rejectionMessage } from './messages';
-import { putToStorage, StorageError } from './storage.put';
+import { MultipartUpload } from './multipart.upload';
+import { ResumeStore, type SavedUpload } from './resume.store';
+import { CancelledError, putToStorage, StorageError } from './storage.put';
 import { makeThumbnail, type Thumbnail } from './thumbnail.maker';
 
 export type UploadPhase =
@@ -13,11 +15,12 @@ export type UploadPhase =
   | 'processing' // bytes in S3; the worker is checking them
   | 'ready'
   | 'rejected' // the worker refused the bytes, or the upload expired
-  | 'failed'; // network or server trouble; retry may help
+  | 'failed' // network or server trouble; retry may help
+  | 'cancelled'; // stopped by the user; a multipart upload is aborted in S3
 
 /** Nothing more will happen to these, nor is there anything for the user to do. */
 export function isFinished(phase: UploadPhase): boolean {
-  return phase === 'refused' || phase === 'ready' || phase === 'rejected';
+  return phase === 'refused' || phase === 'ready' || phase === 'rejected' || phase === 'cancelled';
 }
 
 export interface UploadItem {
@@ -35,6 +38,16 @@ export interface UploadItem {
   /** Reused on retry, so a lost response to POST /v1/uploads does not create a second upload. */
   idempotencyKey: string;
   sent: { original: boolean; thumbnail: boolean };
+  /** A multipart session's state: kept across retries (and in the ResumeStore across reloads). */
+  multipart?: SavedUpload;
+  /** Aborts what the item has in flight (Cancel). */
+  controller?: AbortController;
+}
+
+/** Whether the item's upload can still take bytes: its URLs (or multipart session) are not about to end. */
+function usable(session: UploadSession | undefined): session is UploadSession {
+  const end = session?.multipart?.expiresAt ?? session?.expiresAt;
+  return end !== undefined && Date.parse(end) - Date.now() >= SESSION_MARGIN_MS;
 }
 
 // Each file holds one status long-poll while it is checked: 3 leave the browser's other 3
@@ -66,12 +79,35 @@ export class UploadQueue {
   private running = 0;
   private nextKey = 1;
   private closed = false;
+  private resumeStore: ResumeStore | undefined;
 
   constructor(
     private readonly api: ApiClient,
     private readonly config: ClientConfig,
     private readonly events: UploadQueueEvents,
   ) {}
+
+  /** Multipart sessions are saved per user, so a reload (and choosing the file again) resumes them. */
+  signedInAs(userId: string): void {
+    this.resumeStore = new ResumeStore(userId);
+  }
+
+  /** Stops an upload that is not finished: its requests are aborted, and so is its multipart upload in S3. */
+  cancel(item: UploadItem): void {
+    if (isFinished(item.phase) || item.phase === 'processing') return;
+    const queued = this.waiting.indexOf(item);
+    if (queued >= 0) this.waiting.splice(queued, 1);
+    item.controller?.abort();
+    const multipart = item.multipart;
+    if (multipart) {
+      this.resumeStore?.delete(item.file);
+      void new MultipartUpload(this.api, item.file, multipart, () => undefined).abort().catch(() => undefined);
+    }
+    item.multipart = undefined;
+    item.session = undefined;
+    this.update(item, { phase: 'cancelled', message: 'Cancelled.', retryable: false });
+    this.settle(item);
+  }
 
   add(files: Iterable<File>): UploadItem[] {
     const added: UploadItem[] = [];
@@ -136,7 +172,9 @@ export class UploadQueue {
       if (!item.sent.original || !item.sent.thumbnail) await this.send(item);
       await this.follow(item);
     } catch (error) {
-      if (error instanceof StorageError || (error instanceof ApiError && error.problem.status === 422)) {
+      if (item.phase === 'cancelled' || error instanceof CancelledError) return;
+      const spent = error instanceof StorageError && !item.multipart;
+      if (spent || (error instanceof ApiError && error.problem.status === 422)) {
         // The URLs (or the idempotency key's body) are spent: a retry starts a new upload.
         item.session = undefined;
         item.idempotencyKey = newKey();
@@ -150,11 +188,23 @@ export class UploadQueue {
 
   private async send(item: UploadItem): Promise<void> {
     this.update(item, { phase: 'preparing', message: 'Making the thumbnail…', progress: 0 });
+    const controller = (item.controller = new AbortController());
     const prepared = (item.prepared ??= await this.prepare(item.file));
-    if (!item.session || Date.parse(item.session.expiresAt) - Date.now() < SESSION_MARGIN_MS) {
+    const saved = item.session ? undefined : this.resumeStore?.get(item.file);
+    if (saved) {
+      // Chosen again after a reload: carry on with the session (and the parts) S3 already has.
+      item.multipart = saved;
+      item.sent = { original: false, thumbnail: saved.thumbnailSent };
+      const { uploadId, key, multipart, expiresAt } = saved;
+      // The thumbnail's URL lives as long as the upload's first URLs; past that the worker makes one.
+      const thumbnail = Date.parse(expiresAt) - Date.now() > SESSION_MARGIN_MS ? saved.thumbnail : undefined;
+      item.session = { uploadId, key, multipart, thumbnail, expiresAt: multipart.expiresAt };
+    }
+    if (!usable(item.session)) {
       if (item.session) {
         item.idempotencyKey = newKey();
         item.sent = { original: false, thumbnail: false };
+        item.multipart = undefined;
       }
       const thumbnail = prepared.thumbnail;
       item.session = await this.api.createUpload(
@@ -163,6 +213,7 @@ export class UploadQueue {
           contentType: item.file.type,
           size: item.file.size,
           checksumSha256: prepared.checksum,
+          multipart: this.wantsMultipart(item.file) || undefined,
           thumbnail: thumbnail
             ? {
                 contentType: thumbnail.contentType,
@@ -184,22 +235,32 @@ export class UploadQueue {
     report();
     const puts: Promise<void>[] = [];
     if (!item.sent.original) {
+      const onProgress = (bytes: number) => {
+        loaded.original = bytes;
+        report();
+      };
       puts.push(
-        putToStorage(session.original, item.file, (bytes) => {
-          loaded.original = bytes;
-          report();
-        }).then(() => {
+        (session.multipart
+          ? this.sendMultipart(item, session, controller.signal, onProgress)
+          : putToStorage(session.original!, item.file, onProgress, controller.signal)
+        ).then(() => {
           item.sent.original = true;
         }),
       );
     }
     if (thumbnail && session.thumbnail && !item.sent.thumbnail) {
       puts.push(
-        putToStorage(session.thumbnail, thumbnail, (bytes) => {
-          loaded.thumbnail = bytes;
-          report();
-        }).then(() => {
+        putToStorage(
+          session.thumbnail,
+          thumbnail,
+          (bytes) => {
+            loaded.thumbnail = bytes;
+            report();
+          },
+          controller.signal,
+        ).then(() => {
           item.sent.thumbnail = true;
+          if (item.multipart) item.multipart.thumbnailSent = true;
         }),
       );
     } else {
@@ -212,11 +273,42 @@ export class UploadQueue {
     this.update(item, { progress: 1 });
   }
 
+  /**
+   * Above the API's threshold the original goes in parts (the API would offer multipart anyway);
+   * asking for it explicitly also covers files just above UPLOAD_MAX_BYTES.
+   */
+  private wantsMultipart(file: File): boolean {
+    return file.size > Math.min(this.config.multipartThresholdBytes, this.config.maxBytes);
+  }
+
+  private async sendMultipart(
+    item: UploadItem,
+    session: UploadSession,
+    signal: AbortSignal,
+    onProgress: (bytes: number) => void,
+  ): Promise<void> {
+    const resume = Boolean(item.multipart);
+    const state = (item.multipart ??= {
+      uploadId: session.uploadId,
+      key: session.key,
+      multipart: session.multipart!,
+      expiresAt: session.expiresAt,
+      thumbnail: session.thumbnail,
+      thumbnailSent: item.sent.thumbnail,
+      parts: {},
+    });
+    const upload = new MultipartUpload(this.api, item.file, state, () => this.resumeStore?.put(item.file, state));
+    await upload.send({ resume, signal, onProgress });
+    this.resumeStore?.delete(item.file);
+  }
+
   private async prepare(file: File): Promise<NonNullable<UploadItem['prepared']>> {
     const thumbnail = await makeThumbnail(file);
     const usable = thumbnail && thumbnail.blob.size <= this.config.maxThumbnailBytes ? thumbnail : null;
     const [checksum, thumbnailChecksum] = await Promise.all([
-      sha256Base64(file),
+      // A whole-file checksum of a multipart original would be read into memory at once, and
+      // S3 checks each part's bytes against its signed length anyway; small originals get one.
+      this.wantsMultipart(file) ? Promise.resolve(undefined) : sha256Base64(file),
       usable ? sha256Base64(usable.blob) : Promise.resolve(undefined),
     ]);
     return { thumbnail: usable, checksum, thumbnailChecksum };
