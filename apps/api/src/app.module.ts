@@ -25,6 +25,7 @@ import { RenderController } from './render/render.controller';
 import { RENDER_URL_RATE_LIMITER, RenderService } from './render/render.service';
 import { UploadController } from './uploads/upload.controller';
 import { UPLOAD_RATE_LIMITER, UploadService } from './uploads/upload.service';
+import { UploadSigningService } from './uploads/upload-signing.service';
 
 @Module({})
 export class AppModule {
@@ -57,6 +58,7 @@ export class AppModule {
         TokenService,
         { provide: APP_GUARD, useClass: AuthGuard },
         UploadService,
+        UploadSigningService,
         ImageUrlService,
         ImageService,
         RenderService,
