@@ -48,7 +48,7 @@ describe('operations: docs, health, metrics, headers', () => {
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/uploads",method="POST",status="201"\} 1/);
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/uploads\/:uploadId",method="GET",status="404"\} 1/);
     expect(metrics).toContain('http_request_duration_seconds_bucket{le="0.005",route="/v1/uploads"');
-    expect(metrics).toMatch(/uploads_issued_total\{thumbnail="no"\} 1/);
+    expect(metrics).toMatch(/uploads_issued_total\{thumbnail="no",multipart="no"\} 1/);
   });
 
   it('sends security headers, a request id, and CORS only to allowed origins', async () => {

@@ -26,6 +26,7 @@ import { RENDER_URL_RATE_LIMITER, RenderService } from './render/render.service'
 import { UploadStatusService } from './uploads/upload-status.service';
 import { UploadController } from './uploads/upload.controller';
 import { UPLOAD_RATE_LIMITER, UploadService } from './uploads/upload.service';
+import { UploadSigningService } from './uploads/upload-signing.service';
 
 @Module({})
 export class AppModule {
@@ -60,6 +61,7 @@ export class AppModule {
         UploadService,
         UploadStatusService,
         UploadStatusListener,
+        UploadSigningService,
         ImageUrlService,
         ImageService,
         RenderService,

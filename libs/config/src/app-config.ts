@@ -81,6 +81,19 @@ export interface UploadPolicyConfig {
   ratePerMinute: number;
   maxPendingPerUser: number;
   idempotencyTtlSeconds: number;
+  multipart: MultipartPolicyConfig;
+}
+
+export interface MultipartPolicyConfig {
+  /** Sizes above this get a multipart session even when the client did not ask for one. */
+  thresholdBytes: number;
+  /** The largest original a multipart session takes (single PUTs keep `maxBytes`). */
+  maxBytes: number;
+  /** Configured part size; a session's is max(this, ceil(size / 10000)). */
+  partSizeBytes: number;
+  partUrlTtlSeconds: number;
+  /** How long a multipart session lives (its upload's expiry). */
+  sessionTtlSeconds: number;
 }
 
 export interface DlqConfig {
@@ -371,6 +384,13 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       ratePerMinute: env.UPLOAD_RATE_LIMIT_PER_MINUTE,
       maxPendingPerUser: env.MAX_PENDING_UPLOADS_PER_USER,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+      multipart: {
+        thresholdBytes: env.MULTIPART_THRESHOLD_BYTES,
+        maxBytes: env.MULTIPART_MAX_BYTES,
+        partSizeBytes: env.MULTIPART_PART_SIZE_BYTES,
+        partUrlTtlSeconds: env.MULTIPART_PART_URL_TTL_SECONDS,
+        sessionTtlSeconds: env.MULTIPART_SESSION_TTL_SECONDS,
+      },
     },
     render: {
       signingSecret: env.RENDER_SIGNING_SECRET,

@@ -57,6 +57,14 @@ export const apiEnv = z.object({
   UPLOAD_URL_TTL_SECONDS: envInt(30, 900).default(300),
   UPLOAD_MAX_BYTES: envInt(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
   THUMBNAIL_MAX_BYTES: envInt(1, 50 * 1024 * 1024).default(1024 * 1024),
+  // Multipart sessions: offered when asked for, or when the size is above the threshold. Sizes
+  // are stored as 32-bit integers, hence the caps; S3's parts are at least 5 MiB.
+  MULTIPART_THRESHOLD_BYTES: envInt(1, 2_147_483_647).default(16 * 1024 * 1024),
+  MULTIPART_MAX_BYTES: envInt(1, 2_147_483_647).default(200 * 1024 * 1024),
+  MULTIPART_PART_SIZE_BYTES: envInt(5 * 1024 * 1024, 2_147_483_647).default(8 * 1024 * 1024),
+  MULTIPART_PART_URL_TTL_SECONDS: envInt(1, 3600).default(600),
+  // Below the buckets' one-day AbortIncompleteMultipartUpload rule, so it never ends a live session.
+  MULTIPART_SESSION_TTL_SECONDS: envInt(60, 23 * 3600).default(6 * 3600),
   DEV_TOKEN_ENABLED: envBoolean.default('false'),
   AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
   AUTH_JWKS_URL: z.string().url().optional(),

@@ -5,3 +5,4 @@ export * from './upload.contract';
 export * from './s3-event.mapping';
 export * from './erasure.contract';
 export * from './user-key';
+export * from './multipart.contract';

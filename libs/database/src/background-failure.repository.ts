@@ -4,7 +4,7 @@ import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 
 /** The background passes whose items are isolated from one another. */
-export type BackgroundPass = 'thumbnail' | 'renditions' | 'expiry' | 'erasure';
+export type BackgroundPass = 'thumbnail' | 'renditions' | 'expiry' | 'multipart' | 'erasure';
 
 export interface BackgroundFailureRecord {
   pass: string;

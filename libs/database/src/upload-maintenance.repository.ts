@@ -20,6 +20,13 @@ export interface OverdueUpload {
   thumbnailKey: string | null;
 }
 
+/** A multipart session whose upload is over (no longer PENDING, or expired): its S3 upload must go. */
+export interface EndedMultipartSession {
+  id: string;
+  originalKey: string;
+  multipartUploadId: string;
+}
+
 /** A claim older than this is taken to belong to a worker that died mid-way. */
 const CLAIM_TIMEOUT = '5 minutes';
 
@@ -78,6 +85,31 @@ export class UploadMaintenanceRepository {
           AND ${notHeldBack('expiry', Prisma.sql`id`)}
         ORDER BY expires_at
         LIMIT ${limit}`,
+    );
+  }
+
+  /**
+   * Multipart sessions not yet closed whose upload is settled (READY, REJECTED, cancelled or
+   * expired) or PENDING past its expiry and `graceSeconds`: no URL signed for them is still valid.
+   */
+  findEndedMultipartSessions(graceSeconds: number, limit: number): Promise<EndedMultipartSession[]> {
+    return withDb(
+      () =>
+        this.prisma.$queryRaw<EndedMultipartSession[]>`
+        SELECT id, original_key AS "originalKey", multipart_upload_id AS "multipartUploadId"
+        FROM uploads
+        WHERE multipart_upload_id IS NOT NULL AND multipart_closed_at IS NULL
+          AND (status <> 'PENDING' OR expires_at < now() - make_interval(secs => ${graceSeconds}))
+          AND ${notHeldBack('multipart', Prisma.sql`id`)}
+        ORDER BY expires_at
+        LIMIT ${limit}`,
+    );
+  }
+
+  async markMultipartClosed(uploadId: string): Promise<void> {
+    await withDb(
+      () => this.prisma.$executeRaw`
+        UPDATE uploads SET multipart_closed_at = now(), updated_at = now() WHERE id = ${uploadId}::uuid`,
     );
   }
 

@@ -19,13 +19,21 @@ export interface UploadRecord {
   status: UploadStatus;
   rejectionCode: string | null;
   rejectionDetail: string | null;
+  /** S3's multipart upload id, its part size and count; null without a multipart session. */
+  multipartUploadId: string | null;
+  multipartPartSize: number | null;
+  multipartPartCount: number | null;
+  multipartClosedAt: Date | null;
   idempotencyKey: string | null;
   requestHash: string | null;
   expiresAt: Date;
   createdAt: Date;
 }
 
-export type NewUpload = Omit<UploadRecord, 'status' | 'rejectionCode' | 'rejectionDetail' | 'createdAt'>;
+export type NewUpload = Omit<
+  UploadRecord,
+  'status' | 'rejectionCode' | 'rejectionDetail' | 'createdAt' | 'multipartClosedAt'
+>;
 
 /** What an upload must pass to be stored: its user's erasure hash and the pending cap. */
 export interface UploadAdmission {
@@ -37,28 +45,31 @@ export type UploadAdmissionOutcome = 'created' | 'capped' | 'erased';
 
 /**
  * The group-committed admission of uploads: one row per entry of the arrays, stored unless its
- * user is being erased ($15, the user's erasure hash) or already has $16 live PENDING uploads.
+ * user is being erased ($15, the user's erasure hash) or already has $19 live PENDING uploads.
  * A prepared statement: on this path Prisma's building of the raw query cost more than Postgres.
  */
 const ADMIT_UPLOADS = `
   WITH v AS (
     SELECT * FROM unnest(
       $1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
-      $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[]
+      $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[],
+      $17::int[], $18::int[]
     ) AS v(id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
       thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash,
-      expires_at, user_id_hash)
+      expires_at, user_id_hash, multipart_upload_id, multipart_part_size, multipart_part_count)
   ), judged AS (
     SELECT v.*,
       EXISTS (SELECT 1 FROM erasure_requests e WHERE e.user_id_hash = v.user_id_hash) AS erased,
       (SELECT count(*) FROM uploads u
-        WHERE u.user_id = v.user_id AND u.status = 'PENDING' AND u.expires_at > now()) >= $16::int AS capped
+        WHERE u.user_id = v.user_id AND u.status = 'PENDING' AND u.expires_at > now()) >= $19::int AS capped
     FROM v
   ), inserted AS (
     INSERT INTO uploads (id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
-      thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at)
+      thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at,
+      multipart_upload_id, multipart_part_size, multipart_part_count)
     SELECT id, user_id, filename, content_type, size, checksum_sha256, original_key, thumbnail_key,
-      thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at
+      thumbnail_content_type, thumbnail_size, thumbnail_checksum_sha256, idempotency_key, request_hash, expires_at,
+      multipart_upload_id, multipart_part_size, multipart_part_count
     FROM judged WHERE NOT erased AND NOT capped
   )
   SELECT id::text AS id, erased, capped FROM judged`;
@@ -121,6 +132,9 @@ export class UploadRepository {
         column('requestHash'),
         column('expiresAt'),
         entries.map((e) => e.userIdHash),
+        column('multipartUploadId'),
+        column('multipartPartSize'),
+        column('multipartPartCount'),
         maxPending,
       ]),
     );
@@ -139,6 +153,20 @@ export class UploadRepository {
   /** Scoped to the owner: another user's upload is indistinguishable from a missing one. */
   findOwned(userId: string, id: string): Promise<UploadRecord | null> {
     return withDb(() => this.prisma.upload.findFirst({ where: { id, userId } }));
+  }
+
+  /**
+   * A cancelled session (the client signed AbortMultipartUpload) is over: it expires at once, so
+   * nothing more is signed for it, and the sweep aborts its S3 multipart upload.
+   */
+  async cancelPending(userId: string, id: string): Promise<boolean> {
+    const changed = await withDb(() =>
+      this.prisma.upload.updateMany({
+        where: { id, userId, status: 'PENDING' },
+        data: { status: 'EXPIRED' },
+      }),
+    );
+    return changed.count > 0;
   }
 
   findById(id: string): Promise<UploadRecord | null> {

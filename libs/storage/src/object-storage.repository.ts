@@ -1,11 +1,15 @@
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -31,8 +35,26 @@ export interface KeyDeleteError {
   message: string;
 }
 
+/** One part S3 holds of a multipart upload. */
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  eTag: string;
+}
+
+/** A multipart upload in progress (not completed, not aborted). */
+export interface OpenMultipartUpload {
+  key: string;
+  uploadId: string;
+  initiated?: Date;
+}
+
 /** S3's limit for one DeleteObjects call. */
 export const MAX_DELETE_KEYS = 1000;
+
+function isNoSuchUpload(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'NoSuchUpload' || isAwsNotFound(error);
+}
 
 /** Every S3 call of the platform goes through here, so tests can run it for real or swap it. */
 export class ObjectStorageRepository {
@@ -212,6 +234,93 @@ export class ObjectStorageRepository {
       return (out.Errors ?? [])
         .filter((e) => e.Code !== 'NoSuchKey')
         .map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' }));
+    } catch (error) {
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /**
+   * Starts a multipart upload server-side, so its key and Content-Type are the server's. No
+   * ChecksumAlgorithm: with one, S3 requires every part's checksum in the client's
+   * CompleteMultipartUpload body, which browser uploaders (Uppy) do not send; a part signed
+   * with `x-amz-checksum-sha256` is still checked by S3.
+   */
+  async createMultipartUpload(bucket: string, key: string, contentType: string): Promise<string> {
+    try {
+      const out = await this.s3.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
+      );
+      if (!out.UploadId) throw new Error('CreateMultipartUpload answered without an UploadId');
+      return out.UploadId;
+    } catch (error) {
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /** Every part S3 holds of the upload, in order (all pages); null when the upload is gone. */
+  async listParts(bucket: string, key: string, uploadId: string): Promise<StoredPart[] | null> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const out = await this.s3.send(
+          new ListPartsCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            ...(marker ? { PartNumberMarker: marker } : {}),
+          }),
+        );
+        for (const part of out.Parts ?? []) {
+          parts.push({
+            partNumber: part.PartNumber ?? 0,
+            size: part.Size ?? 0,
+            eTag: (part.ETag ?? '').replace(/"/g, ''),
+          });
+        }
+        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+      } while (marker);
+      return parts.sort((a, b) => a.partNumber - b.partNumber);
+    } catch (error) {
+      if (isNoSuchUpload(error)) return null;
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /** An upload already aborted or completed counts as aborted: callers may retry freely. */
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    try {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if (isNoSuchUpload(error)) return;
+      throw fromAwsError('S3', error);
+    }
+  }
+
+  /** The multipart uploads in progress under `prefix` (all pages). */
+  async listMultipartUploads(bucket: string, prefix: string): Promise<OpenMultipartUpload[]> {
+    const uploads: OpenMultipartUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      for (;;) {
+        const out = await this.s3.send(
+          new ListMultipartUploadsCommand({
+            Bucket: bucket,
+            Prefix: prefix,
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+          }),
+        );
+        for (const upload of out.Uploads ?? []) {
+          if (upload.Key && upload.UploadId) {
+            uploads.push({ key: upload.Key, uploadId: upload.UploadId, initiated: upload.Initiated });
+          }
+        }
+        if (!out.IsTruncated) return uploads;
+        keyMarker = out.NextKeyMarker;
+        uploadIdMarker = out.NextUploadIdMarker;
+      }
     } catch (error) {
       throw fromAwsError('S3', error);
     }

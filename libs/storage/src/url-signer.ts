@@ -13,8 +13,32 @@ export interface PresignPutInput {
   expiresInSeconds: number;
 }
 
+/** One part of an S3 multipart upload (UploadPart). */
+export interface PresignPartInput {
+  bucket: string;
+  key: string;
+  /** S3's multipart upload id. */
+  uploadId: string;
+  partNumber: number;
+  /** The part's exact size: S3 refuses a longer or shorter body. */
+  contentLength: number;
+  checksumSha256?: string;
+  expiresInSeconds: number;
+}
+
+/** CompleteMultipartUpload, bound to the object size the parts must add up to. */
+export interface PresignCompleteInput {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  objectSize: number;
+  expiresInSeconds: number;
+}
+
+export type SignedMethod = 'PUT' | 'GET' | 'POST' | 'DELETE';
+
 export interface PresignedRequest {
-  method: 'PUT' | 'GET';
+  method: SignedMethod;
   url: string;
   /** Exactly the headers the client must set itself (each of them is signed). */
   headers: Record<string, string>;
@@ -74,6 +98,59 @@ export class UrlSigner {
     const signedHeaders = { ...headers, 'content-length': String(input.contentLength) };
     const url = await this.presign('PUT', input.bucket, input.key, signedHeaders, input.expiresInSeconds, signingDate);
     return { method: 'PUT', url, headers, signedHeaders };
+  }
+
+  /**
+   * UploadPart for one part of one session: the key, S3's upload id and the part number are in
+   * the signed query, and the part's exact length (and checksum, when given) in the signed
+   * headers, so the URL is good for that part of that session only.
+   */
+  async presignUploadPart(input: PresignPartInput, signingDate?: Date): Promise<PresignedRequest> {
+    const headers: Record<string, string> = {};
+    if (input.checksumSha256) headers['x-amz-checksum-sha256'] = input.checksumSha256;
+    const signedHeaders = { ...headers, 'content-length': String(input.contentLength) };
+    const url = await this.presign('PUT', input.bucket, input.key, signedHeaders, input.expiresInSeconds, signingDate, [
+      ['partNumber', String(input.partNumber)],
+      ['uploadId', input.uploadId],
+    ]);
+    return { method: 'PUT', url, headers, signedHeaders };
+  }
+
+  /** ListParts of one session (a client resuming learns which parts S3 already holds). */
+  async presignListParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    expiresInSeconds: number,
+    signingDate?: Date,
+  ): Promise<PresignedRequest> {
+    const url = await this.presign('GET', bucket, key, {}, expiresInSeconds, signingDate, [['uploadId', uploadId]]);
+    return { method: 'GET', url, headers: {}, signedHeaders: {} };
+  }
+
+  /**
+   * CompleteMultipartUpload signing `x-amz-mp-object-size` (S3 refuses a completion whose parts
+   * add up to another size) and `If-None-Match: *` (like the single PUT, it cannot replace an
+   * object already stored under the key).
+   */
+  async presignCompleteMultipart(input: PresignCompleteInput, signingDate?: Date): Promise<PresignedRequest> {
+    const headers = { 'if-none-match': '*', 'x-amz-mp-object-size': String(input.objectSize) };
+    const url = await this.presign('POST', input.bucket, input.key, headers, input.expiresInSeconds, signingDate, [
+      ['uploadId', input.uploadId],
+    ]);
+    return { method: 'POST', url, headers, signedHeaders: headers };
+  }
+
+  /** AbortMultipartUpload of one session. */
+  async presignAbortMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    expiresInSeconds: number,
+    signingDate?: Date,
+  ): Promise<PresignedRequest> {
+    const url = await this.presign('DELETE', bucket, key, {}, expiresInSeconds, signingDate, [['uploadId', uploadId]]);
+    return { method: 'DELETE', url, headers: {}, signedHeaders: {} };
   }
 
   /**
@@ -167,7 +244,7 @@ export class UrlSigner {
   }
 
   private async presign(
-    method: 'PUT' | 'GET',
+    method: SignedMethod,
     bucket: string,
     key: string,
     clientHeaders: Record<string, string>,

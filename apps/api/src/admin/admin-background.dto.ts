@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-export const BACKGROUND_PASSES = ['thumbnail', 'renditions', 'expiry', 'erasure'] as const;
+export const BACKGROUND_PASSES = ['thumbnail', 'renditions', 'expiry', 'multipart', 'erasure'] as const;
 export const MAX_BACKGROUND_FAILURES = 200;
 
 export class BackgroundFailureQueryDto {

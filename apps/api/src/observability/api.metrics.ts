@@ -24,7 +24,7 @@ export class ApiMetrics {
   readonly uploadsIssued = new Counter({
     name: 'uploads_issued_total',
     help: 'Upload sessions created (presigned URLs issued)',
-    labelNames: ['thumbnail'] as const,
+    labelNames: ['thumbnail', 'multipart'] as const,
     registers: [this.registry],
   });
 

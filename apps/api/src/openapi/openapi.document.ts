@@ -8,6 +8,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 export const OPERATION_IDS: Record<string, string> = {
   'UploadController.create': 'createUpload',
   'UploadController.status': 'getUpload',
+  'UploadController.sign': 'signUploadRequest',
   'ImageController.list': 'listImages',
   'ImageController.get': 'getImage',
   'ImageController.delete': 'deleteImage',
@@ -26,7 +27,9 @@ export const OPERATION_IDS: Record<string, string> = {
 };
 
 const TAGS: Record<string, string> = {
-  uploads: 'Upload sessions: presigned PUT URLs, then the verdict of the worker on the bytes S3 received',
+  uploads:
+    'Upload sessions: presigned PUT URLs or multipart sessions (each S3 request signed by POST /v1/uploads/sign), ' +
+    'then the verdict of the worker on the bytes S3 received',
   images: "The caller's verified images: listing, download URLs, deletion",
   render: 'Signed, expiring URLs of on-demand renders (sizes, formats) of an image',
   erasure: "Right to erasure: a user's own request and its progress",

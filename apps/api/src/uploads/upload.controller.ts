@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -15,7 +17,8 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { ClientGone } from '../common/client-gone.decorator';
 import { UploadStatusQueryDto } from './upload-status.dto';
 import { UploadStatusService } from './upload-status.service';
-import { CreateUploadDto, UploadSessionDto, UploadStatusDto } from './upload.dto';
+import { CreateUploadDto, SignedRequestDto, SignRequestDto, UploadSessionDto, UploadStatusDto } from './upload.dto';
+import { UploadSigningService } from './upload-signing.service';
 import { UploadService } from './upload.service';
 
 export const uuidPipe = new ParseUUIDPipe({
@@ -30,10 +33,18 @@ export class UploadController {
   constructor(
     private readonly uploads: UploadService,
     private readonly statuses: UploadStatusService,
+    private readonly signing: UploadSigningService,
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Start an upload: presigned PUT URLs for the original (and thumbnail)' })
+  @ApiOperation({
+    summary: 'Start an upload: presigned PUT URLs for the original (and thumbnail), or a multipart session',
+    description:
+      'Above MULTIPART_THRESHOLD_BYTES (default 16 MiB), or with `multipart: true`, the response carries ' +
+      '`multipart` (S3 upload id, part size and count); each S3 request of the session is then signed by ' +
+      'POST /v1/uploads/sign. `original` (one PUT) is there whenever the size allows a single PUT ' +
+      '(UPLOAD_MAX_BYTES); use one or the other.',
+  })
   @ApiCreatedResponse({ type: UploadSessionDto })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -46,6 +57,29 @@ export class UploadController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<UploadSessionDto> {
     return this.uploads.create(user, body, idempotencyKey);
+  }
+
+  @Post('sign')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Sign one S3 request of an upload (the body is @uppy/aws-s3 signRequest’s argument)',
+    description:
+      'The upload is found by `key` among the caller’s own. PUT {key} → PutObject (the single PUT again); ' +
+      'PUT {key, uploadId, partNumber} → UploadPart (signed for that part’s exact length, ' +
+      'MULTIPART_PART_URL_TTL_SECONDS at most); GET {key, uploadId} → ListParts (to resume); POST {key, uploadId} → ' +
+      'CompleteMultipartUpload, refused (409) unless every part is in S3 with its exact size; DELETE {key, uploadId} ' +
+      '→ AbortMultipartUpload, which also cancels the upload (EXPIRED; the sweep aborts it in S3 if the client does ' +
+      'not). POST {key} (CreateMultipartUpload) is refused with 409: POST /v1/uploads created the session.',
+  })
+  @ApiOkResponse({ type: SignedRequestDto })
+  @ApiNotFoundResponse({ description: 'No upload of the caller has this key (another user’s key answers the same)' })
+  @ApiConflictResponse({
+    description:
+      'The upload is no longer PENDING or expired; CreateMultipartUpload asked for; a single PUT above ' +
+      'UPLOAD_MAX_BYTES; or a completion while parts are missing or of the wrong size (named in `detail`)',
+  })
+  sign(@CurrentUser() user: AuthUser, @Body() body: SignRequestDto): Promise<SignedRequestDto> {
+    return this.signing.sign(user, body);
   }
 
   @Get(':uploadId')

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { ALLOWED_IMAGE_TYPES, ALLOWED_THUMBNAIL_TYPES, UPLOAD_STATUSES, UploadStatus } from '@lib/contracts';
 import type { UploadRecord } from '@lib/database';
 import type { PresignedRequest } from '@lib/storage';
@@ -43,7 +43,7 @@ function ChecksumField() {
 }
 
 const THUMBNAIL_FIELDS = new Set(['contentType', 'size', 'checksumSha256']);
-const UPLOAD_FIELDS = new Set(['filename', 'contentType', 'size', 'checksumSha256', 'thumbnail']);
+const UPLOAD_FIELDS = new Set(['filename', 'contentType', 'size', 'checksumSha256', 'thumbnail', 'multipart']);
 // class-validator's Length does not count these selectors; the fast path leaves them to it.
 const VARIATION_SELECTOR = /[\uFE0E\uFE0F]/;
 
@@ -99,7 +99,7 @@ export class CreateUploadDto {
    */
   static acceptWithoutValidator(body: unknown): CreateUploadDto | undefined {
     if (!plainObjectWithin(body, UPLOAD_FIELDS)) return undefined;
-    const { filename, contentType, size, checksumSha256, thumbnail } = body;
+    const { filename, contentType, size, checksumSha256, thumbnail, multipart } = body;
     if (
       typeof filename !== 'string' ||
       filename.length < 1 ||
@@ -108,7 +108,8 @@ export class CreateUploadDto {
       VARIATION_SELECTOR.test(filename) ||
       !(ALLOWED_IMAGE_TYPES as readonly unknown[]).includes(contentType) ||
       !byteSizeAccepted(size) ||
-      !checksumAccepted(checksumSha256)
+      !checksumAccepted(checksumSha256) ||
+      (multipart !== undefined && typeof multipart !== 'boolean')
     ) {
       return undefined;
     }
@@ -132,6 +133,17 @@ export class CreateUploadDto {
   @ValidateNested()
   @Type(() => ThumbnailRequestDto)
   thumbnail?: ThumbnailRequestDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Ask for a multipart session (true), or refuse one (false). Left out: one is offered when `size` is ' +
+      'above MULTIPART_THRESHOLD_BYTES (default 16 MiB). Multipart originals may be up to MULTIPART_MAX_BYTES ' +
+      '(default 200 MiB); single PUTs up to UPLOAD_MAX_BYTES (default 25 MiB).',
+    example: true,
+  })
+  @IsOmittable()
+  @IsBoolean({ message: 'must be a boolean' })
+  multipart?: boolean;
 }
 
 export class PresignedRequestDto {
@@ -148,12 +160,158 @@ export class PresignedRequestDto {
   headers!: Record<string, string>;
 }
 
+export class MultipartSessionDto {
+  @ApiProperty({
+    description:
+      "S3's multipart upload id (not the API's `uploadId`). With `key` it is Uppy's `s3Multipart` state " +
+      '`{ key, uploadId }`; send it in every POST /v1/uploads/sign request for this session.',
+    example: 'VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA',
+  })
+  uploadId!: string;
+
+  @ApiProperty({
+    description:
+      'Every part but the last has exactly this many bytes; the last has the rest. ' +
+      'partSize = max(MULTIPART_PART_SIZE_BYTES, ceil(size / 10000)), at least 5 MiB.',
+    example: 8_388_608,
+  })
+  partSize!: number;
+
+  @ApiProperty({
+    description: 'ceil(size / partSize): parts are numbered 1 to partCount (at most 10,000).',
+    example: 25,
+  })
+  partCount!: number;
+
+  @ApiProperty({
+    format: 'date-time',
+    description: 'The session ends then: nothing more is signed, and the sweep aborts it if it was not completed.',
+  })
+  expiresAt!: string;
+}
+
 export class UploadSessionDto {
   @ApiProperty({ format: 'uuid' }) uploadId!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
-  @ApiProperty({ description: "The original's object key (made by the server)." }) key!: string;
-  @ApiProperty({ type: PresignedRequestDto }) original!: PresignedRequestDto;
+
+  @ApiProperty({
+    description: "The original's object key (server-made). POST /v1/uploads/sign finds the upload by it.",
+    example: 'originals/5f0c8c3e9a1b4d2e8f7a6b5c4d3e2f1a/1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+  })
+  key!: string;
+
+  @ApiPropertyOptional({
+    type: PresignedRequestDto,
+    description:
+      'A single PUT of the whole original; present whenever `size` is at most UPLOAD_MAX_BYTES (also next ' +
+      'to `multipart`: use one or the other).',
+  })
+  original?: PresignedRequestDto;
+
   @ApiPropertyOptional({ type: PresignedRequestDto }) thumbnail?: PresignedRequestDto;
+
+  @ApiPropertyOptional({
+    type: MultipartSessionDto,
+    description:
+      'Present when a multipart session was asked for (`multipart: true`) or `size` is above ' +
+      'MULTIPART_THRESHOLD_BYTES. The API already created the S3 multipart upload; sign each S3 request ' +
+      'with POST /v1/uploads/sign.',
+  })
+  multipart?: MultipartSessionDto;
+}
+
+export const SIGNABLE_METHODS = ['PUT', 'GET', 'POST', 'DELETE'] as const;
+export type SignableMethod = (typeof SIGNABLE_METHODS)[number];
+
+/**
+ * Exactly the request @uppy/aws-s3 (6.x) hands its `signRequest` hook, so an adapter can post it
+ * unchanged. Which S3 call is signed follows from the fields present:
+ * PUT {key} PutObject · PUT {key, uploadId, partNumber} UploadPart · GET {key, uploadId} ListParts ·
+ * POST {key, uploadId} CompleteMultipartUpload · DELETE {key, uploadId} AbortMultipartUpload.
+ */
+export class SignRequestDto {
+  @ApiProperty({ enum: SIGNABLE_METHODS, example: 'PUT' })
+  @IsIn(SIGNABLE_METHODS, { message: `must be one of ${SIGNABLE_METHODS.join(', ')}` })
+  method!: SignableMethod;
+
+  @ApiProperty({
+    description: "The object key from POST /v1/uploads (`key`, or the thumbnail's).",
+    example: 'originals/5f0c8c3e9a1b4d2e8f7a6b5c4d3e2f1a/1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+    maxLength: 1024,
+  })
+  @IsString({ message: 'must be a string' })
+  @Length(1, 1024, { message: 'must be 1 to 1024 characters' })
+  key!: string;
+
+  @ApiPropertyOptional({
+    description: "S3's multipart upload id (`multipart.uploadId`); required for parts, ListParts, Complete, Abort.",
+    maxLength: 1024,
+  })
+  @IsOmittable()
+  @IsString({ message: 'must be a string' })
+  @Length(1, 1024, { message: 'must be 1 to 1024 characters' })
+  uploadId?: string;
+
+  @ApiPropertyOptional({
+    description: 'UploadPart: the part, 1 to `multipart.partCount`.',
+    minimum: 1,
+    maximum: 10_000,
+  })
+  @IsOmittable()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(10_000, { message: 'must be at most 10000 (S3 allows no more parts)' })
+  partNumber?: number;
+
+  @ApiPropertyOptional({
+    description: 'PutObject: the type declared at POST /v1/uploads (any other is refused; it is signed anyway).',
+    example: 'image/jpeg',
+    maxLength: 255,
+  })
+  @IsOmittable()
+  @IsString({ message: 'must be a string' })
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  contentType?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "UploadPart: base64 SHA-256 of the part's bytes; signed as `x-amz-checksum-sha256`, so S3 refuses " +
+      'other bytes. PutObject: must be the checksum declared at POST /v1/uploads, if any.',
+  })
+  @IsOmittable()
+  @Matches(SHA256_BASE64, { message: 'must be the base64 encoding of a 32-byte SHA-256 digest' })
+  checksumSha256?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Upper bound on the URL's lifetime in seconds (it never outlives the session, nor the configured TTL).",
+    minimum: 1,
+    maximum: 604_800,
+  })
+  @IsOmittable()
+  @IsInt({ message: 'must be an integer number of seconds' })
+  @Min(1, { message: 'must be at least 1' })
+  @Max(604_800, { message: 'must be at most 604800' })
+  expiresIn?: number;
+}
+
+export class SignedRequestDto {
+  @ApiProperty({ enum: SIGNABLE_METHODS, description: 'Send the request with this method.' }) method!: SignableMethod;
+  @ApiProperty({ description: 'The presigned S3 URL.' }) url!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'Set exactly these headers (each is signed): PutObject `content-type`, `if-none-match: *` and the checksum; ' +
+      'UploadPart the checksum, if one was given; CompleteMultipartUpload `if-none-match: *` and ' +
+      '`x-amz-mp-object-size` (S3 refuses a completion whose parts add up to another size). Content-Length is ' +
+      "signed for PutObject and UploadPart (the part's exact size) but not listed: every HTTP client sends it.",
+    example: { 'content-type': 'image/jpeg', 'if-none-match': '*' },
+  })
+  headers!: Record<string, string>;
+
+  @ApiProperty({ description: 'The object key the URL is signed for (Uppy reads it back).' }) key!: string;
 }
 
 export class RejectionDto {

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
+import { multipartPlan, originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
 import { NewUpload, UploadAdmissionOutcome, UploadRecord, UploadRepository } from '@lib/database';
 import { AppError, ErrorCode, errors, FieldError } from '@lib/errors';
-import { UrlSigner } from '@lib/storage';
+import { ObjectStorageRepository, UrlSigner } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
 import { RateLimiter } from '../common/rate-limiter';
 import { ApiMetrics } from '../observability/api.metrics';
@@ -29,6 +29,8 @@ function requestHash(dto: CreateUploadDto): string {
           checksumSha256: dto.thumbnail.checksumSha256 ?? null,
         }
       : null,
+    // Only when sent, so the hashes of requests from before the field existed stay the same.
+    ...(dto.multipart === undefined ? {} : { multipart: dto.multipart }),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
 }
@@ -40,12 +42,14 @@ export class UploadService {
     @Inject(UPLOAD_RATE_LIMITER) private readonly rateLimiter: RateLimiter,
     private readonly uploads: UploadRepository,
     private readonly signer: UrlSigner,
+    private readonly storage: ObjectStorageRepository,
     private readonly metrics: ApiMetrics,
     private readonly erasures: ErasureService,
   ) {}
 
   async create(user: AuthUser, dto: CreateUploadDto, idempotencyKey?: string): Promise<UploadSessionDto> {
-    this.checkSizes(dto);
+    const multipart = this.offersMultipart(dto);
+    this.checkSizes(dto, multipart);
     const hash = idempotencyKey === undefined ? null : requestHash(dto);
     if (idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -66,6 +70,7 @@ export class UploadService {
       );
     }
     const upload = this.newUpload(user, dto, idempotencyKey ?? null, hash);
+    if (multipart) await this.startMultipart(upload);
     let outcome: UploadAdmissionOutcome;
     try {
       outcome = await this.uploads.createWithinCap(upload, {
@@ -73,6 +78,7 @@ export class UploadService {
         maxPending: this.config.uploads.maxPendingPerUser,
       });
     } catch (error) {
+      await this.abandonMultipart(upload);
       // Two requests with the same new key raced; the loser answers with the winner's upload.
       if (error instanceof AppError && error.code === ErrorCode.Conflict && idempotencyKey) {
         const replay = await this.replay(user, idempotencyKey, hash!);
@@ -80,6 +86,7 @@ export class UploadService {
       }
       throw error;
     }
+    if (outcome !== 'created') await this.abandonMultipart(upload);
     if (outcome === 'erased') throw errors.accountBeingErased();
     if (outcome === 'capped') {
       throw errors.rateLimited(
@@ -87,7 +94,7 @@ export class UploadService {
         `You already have ${this.config.uploads.maxPendingPerUser} uploads waiting for their bytes; finish or let them expire first.`,
       );
     }
-    this.metrics.uploadsIssued.inc({ thumbnail: dto.thumbnail ? 'yes' : 'no' });
+    this.metrics.uploadsIssued.inc({ thumbnail: dto.thumbnail ? 'yes' : 'no', multipart: multipart ? 'yes' : 'no' });
     return this.session(upload);
   }
 
@@ -111,6 +118,9 @@ export class UploadService {
   ): NewUpload {
     const id = randomUUID();
     const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    const ttlSeconds = this.offersMultipart(dto)
+      ? this.config.uploads.multipart.sessionTtlSeconds
+      : this.config.uploads.urlTtlSeconds;
     return {
       id,
       userId: user.id,
@@ -123,24 +133,63 @@ export class UploadService {
       thumbnailContentType: dto.thumbnail?.contentType ?? null,
       thumbnailSize: dto.thumbnail?.size ?? null,
       thumbnailChecksumSha256: dto.thumbnail?.checksumSha256 ?? null,
+      multipartUploadId: null,
+      multipartPartSize: null,
+      multipartPartCount: null,
       idempotencyKey,
       requestHash: hash,
-      expiresAt: new Date(Date.now() + this.config.uploads.urlTtlSeconds * 1000),
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
     };
   }
 
-  /** Presigned PUTs valid until the upload's own expiry, so a replay never extends it. */
+  /**
+   * Asked for, or (left to the API) above the threshold or too large for a single PUT. A client
+   * that refuses one (`multipart: false`) keeps the single PUT and its size limit.
+   */
+  private offersMultipart(dto: CreateUploadDto): boolean {
+    const { maxBytes, multipart } = this.config.uploads;
+    return dto.multipart ?? (dto.size > multipart.thresholdBytes || dto.size > maxBytes);
+  }
+
+  /** The S3 multipart upload is the server's (key, Content-Type); the client only signs its requests. */
+  private async startMultipart(upload: NewUpload): Promise<void> {
+    const plan = multipartPlan(upload.size, this.config.uploads.multipart.partSizeBytes);
+    upload.multipartUploadId = await this.storage.createMultipartUpload(
+      this.config.storage.originalsBucket,
+      upload.originalKey,
+      upload.contentType,
+    );
+    upload.multipartPartSize = plan.partSize;
+    upload.multipartPartCount = plan.partCount;
+  }
+
+  /** A session that was not stored is aborted at once (the bucket's lifecycle rule is the backstop). */
+  private async abandonMultipart(upload: NewUpload): Promise<void> {
+    if (!upload.multipartUploadId) return;
+    await this.storage
+      .abortMultipartUpload(this.config.storage.originalsBucket, upload.originalKey, upload.multipartUploadId)
+      .catch(() => undefined);
+  }
+
+  /**
+   * Presigned PUTs valid until the upload's own expiry (and never longer than UPLOAD_URL_TTL_SECONDS),
+   * so a replay never extends it.
+   */
   private async session(upload: NewUpload | UploadRecord): Promise<UploadSessionDto> {
-    const expiresIn = Math.max(1, Math.ceil((upload.expiresAt.getTime() - Date.now()) / 1000));
+    const remaining = Math.max(1, Math.ceil((upload.expiresAt.getTime() - Date.now()) / 1000));
+    const expiresIn = Math.min(remaining, this.config.uploads.urlTtlSeconds);
     const { storage } = this.config;
-    const original = await this.signer.presignPut({
-      bucket: storage.originalsBucket,
-      key: upload.originalKey,
-      contentType: upload.contentType,
-      contentLength: upload.size,
-      checksumSha256: upload.checksumSha256 ?? undefined,
-      expiresInSeconds: expiresIn,
-    });
+    const original =
+      upload.size <= this.config.uploads.maxBytes
+        ? await this.signer.presignPut({
+            bucket: storage.originalsBucket,
+            key: upload.originalKey,
+            contentType: upload.contentType,
+            contentLength: upload.size,
+            checksumSha256: upload.checksumSha256 ?? undefined,
+            expiresInSeconds: expiresIn,
+          })
+        : undefined;
     const thumbnail =
       upload.thumbnailKey && upload.thumbnailContentType && upload.thumbnailSize
         ? await this.signer.presignPut({
@@ -152,19 +201,38 @@ export class UploadService {
             expiresInSeconds: expiresIn,
           })
         : undefined;
+    const { multipartUploadId, multipartPartSize, multipartPartCount } = upload;
     return {
       uploadId: upload.id,
       expiresAt: upload.expiresAt.toISOString(),
       key: upload.originalKey,
-      original: toPresignedRequestDto(original),
+      ...(original ? { original: toPresignedRequestDto(original) } : {}),
       ...(thumbnail ? { thumbnail: toPresignedRequestDto(thumbnail) } : {}),
+      ...(multipartUploadId && multipartPartSize && multipartPartCount
+        ? {
+            multipart: {
+              uploadId: multipartUploadId,
+              partSize: multipartPartSize,
+              partCount: multipartPartCount,
+              expiresAt: upload.expiresAt.toISOString(),
+            },
+          }
+        : {}),
     };
   }
 
-  private checkSizes(dto: CreateUploadDto): void {
-    const { maxBytes, maxThumbnailBytes } = this.config.uploads;
+  private checkSizes(dto: CreateUploadDto, multipart: boolean): void {
+    const { maxThumbnailBytes } = this.config.uploads;
+    const maxBytes = multipart ? this.config.uploads.multipart.maxBytes : this.config.uploads.maxBytes;
     const problems: FieldError[] = [];
-    if (dto.size > maxBytes) problems.push({ field: 'size', message: `must be at most ${maxBytes} bytes` });
+    if (dto.size > maxBytes) {
+      problems.push({
+        field: 'size',
+        message: multipart
+          ? `must be at most ${maxBytes} bytes (multipart)`
+          : `must be at most ${maxBytes} bytes for a single PUT (larger originals need a multipart session)`,
+      });
+    }
     if (dto.thumbnail && dto.thumbnail.size > maxThumbnailBytes) {
       problems.push({ field: 'thumbnail.size', message: `must be at most ${maxThumbnailBytes} bytes` });
     }

@@ -21,6 +21,7 @@ function sweepWith(visible: number | Error, sweep: Partial<WorkerConfig['sweep']
       return [];
     },
     findOverduePending: async () => [],
+    findEndedMultipartSessions: async () => [],
   } as unknown as UploadMaintenanceRepository;
   const queue = {
     depth: async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { THUMBNAIL_RENDITION, UploadEventMessage } from '@lib/contracts';
-import { OverdueUpload, ThumbnailWork, UploadMaintenanceRepository } from '@lib/database';
+import { EndedMultipartSession, OverdueUpload, ThumbnailWork, UploadMaintenanceRepository } from '@lib/database';
 import { renderThumbnail } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectStorageRepository } from '@lib/storage';
@@ -15,11 +15,13 @@ export interface SweepReport {
   renditionsMade: number;
   expired: number;
   reconciled: number;
+  multipartAborted: number;
 }
 
 /**
- * The worker's periodic chores: make thumbnails that never arrived from the client, and
- * settle PENDING uploads whose URLs expired. Each item runs isolated (BackgroundItems).
+ * The worker's periodic chores: make thumbnails that never arrived from the client, settle
+ * PENDING uploads whose URLs expired, and abort the S3 multipart uploads of sessions that ended.
+ * Each item runs isolated (BackgroundItems).
  */
 @Injectable()
 export class MaintenanceService {
@@ -35,7 +37,7 @@ export class MaintenanceService {
   ) {}
 
   async sweep(): Promise<SweepReport> {
-    const report = { thumbnailsMade: 0, renditionsMade: 0, expired: 0, reconciled: 0 };
+    const report = { thumbnailsMade: 0, renditionsMade: 0, expired: 0, reconciled: 0, multipartAborted: 0 };
     const minAge = await this.backgroundMinAgeSeconds();
     // Every item on its own: a failing one is retried with backoff and never stops the rest.
     for (const work of await this.maintenance.claimThumbnailWork(this.config.thumbnails.waitSeconds, BATCH, minAge)) {
@@ -48,7 +50,13 @@ export class MaintenanceService {
       const outcome = await this.items.run('expiry', upload.id, () => this.settleOverdue(upload));
       if (outcome.ok) report[outcome.value]++;
     }
-    if (report.thumbnailsMade + report.renditionsMade + report.expired + report.reconciled > 0) {
+    // After expiry, so a session that just expired is aborted in the same sweep.
+    const grace = this.config.sweep.expiryGraceSeconds;
+    for (const session of await this.maintenance.findEndedMultipartSessions(grace, BATCH)) {
+      const outcome = await this.items.run('multipart', session.id, () => this.closeMultipart(session));
+      if (outcome.ok) report.multipartAborted++;
+    }
+    if (Object.values(report).some((count) => count > 0)) {
       this.logger.log({ msg: 'sweep done', ...report });
     }
     return report;
@@ -85,6 +93,21 @@ export class MaintenanceService {
       timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
     });
     return this.renditions.store(work.uploadId, work.userId, THUMBNAIL_RENDITION, thumbnail);
+  }
+
+  /**
+   * Aborts the session's S3 multipart upload (one already completed or aborted counts as done),
+   * and any other multipart upload under the same key — one the lifecycle rule would otherwise
+   * keep, parts and cost, for a day — then records that nothing more is to be done.
+   */
+  private async closeMultipart(session: EndedMultipartSession): Promise<void> {
+    const bucket = this.config.storage.originalsBucket;
+    await this.storage.abortMultipartUpload(bucket, session.originalKey, session.multipartUploadId);
+    for (const stray of await this.storage.listMultipartUploads(bucket, session.originalKey)) {
+      // The prefix also matches longer keys; only this key's uploads are this upload's.
+      if (stray.key === session.originalKey) await this.storage.abortMultipartUpload(bucket, stray.key, stray.uploadId);
+    }
+    await this.maintenance.markMultipartClosed(session.id);
   }
 
   /**
