@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { build } from 'esbuild';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request, Route } from 'playwright-core';
+import sharp from 'sharp';
 import { makeJpeg } from '@lib/testing';
 import { launchChromium } from '../support/chromium';
 import { ApiClient } from '../support/api-client';
@@ -13,9 +14,24 @@ import { freePort } from '../global-setup';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'uppy');
+const MIB = 1024 * 1024;
+// Above the threshold Uppy goes multipart; parts are S3's minimum, so a 12 MB image has 3.
+const MULTIPART_THRESHOLD_BYTES = 6 * MIB;
+const PART_SIZE_BYTES = 5 * MIB;
+
+/** A real PNG of random pixels (incompressible): width × height × 3 bytes and a little more. */
+async function noisyPng(width: number, height: number): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (Math.imul(i, 2654435761) >>> 24) ^ (i & 0xff);
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+}
 
 /** What the test touches of the page's Uppy instance (examples/uppy/main.ts sets window.uppy). */
 interface PageUppy {
+  getFiles(): { id: string }[];
+  pauseResume(fileId: string): void;
   upload(): Promise<
     | {
         successful?: { name?: string; response?: { body?: { key?: unknown } } }[];
@@ -71,7 +87,14 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6.3.1) through the README adapter, in 
   beforeAll(async () => {
     site = await servePage();
     // A third party's page: another origin than the API's, allowed by the API's and the buckets' CORS.
-    stack = await startTestStack({ webOrigins: [site.origin], env: { WEB_ORIGINS: site.origin } });
+    stack = await startTestStack({
+      webOrigins: [site.origin],
+      env: {
+        WEB_ORIGINS: site.origin,
+        MULTIPART_THRESHOLD_BYTES: String(MULTIPART_THRESHOLD_BYTES),
+        MULTIPART_PART_SIZE_BYTES: String(PART_SIZE_BYTES),
+      },
+    });
     api = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'uppy-alice'));
     context = await launchChromium();
     page = context.pages()[0] ?? (await context.newPage());
@@ -111,6 +134,31 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6.3.1) through the README adapter, in 
 
   const uploadIdOf = (key: string) => key.split('/').pop()!;
 
+  /** Part PUTs to the originals bucket as the browser sent them: part number, and whether S3 took it. */
+  function recordParts(): { sent: number[]; stored: number[]; listed: number; stop(): void } {
+    const record = { sent: [] as number[], stored: [] as number[], listed: 0, stop: () => undefined };
+    const partOf = (request: Request) => Number(new URL(request.url()).searchParams.get('partNumber'));
+    const isS3 = (request: Request) =>
+      new URL(request.url()).pathname.startsWith(`/${stack.resources.originalsBucket}/`);
+    const onRequest = (request: Request) => {
+      if (!isS3(request)) return;
+      if (request.method() === 'PUT' && partOf(request)) record.sent.push(partOf(request));
+      if (request.method() === 'GET' && new URL(request.url()).searchParams.has('uploadId')) record.listed++;
+    };
+    const onFinished = async (request: Request) => {
+      if (isS3(request) && request.method() === 'PUT' && partOf(request) && (await request.response())?.ok()) {
+        record.stored.push(partOf(request));
+      }
+    };
+    page.on('request', onRequest);
+    page.on('requestfinished', onFinished);
+    record.stop = () => {
+      page.off('request', onRequest);
+      page.off('requestfinished', onFinished);
+    };
+    return record;
+  }
+
   it('uploads a real JPEG with one PUT; Uppy reports the server’s key, and the upload is READY once Uppy is done', async () => {
     const jpeg = await makeJpeg(800, 600);
     const puts: string[] = [];
@@ -140,5 +188,73 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6.3.1) through the README adapter, in 
 
     expect(outcome.successful).toEqual([]);
     expect(outcome.failed).toEqual([{ name: 'spoof.jpg', error: expect.stringMatching(/not an image/i) }]);
+  });
+
+  it('uploads an image above the threshold in parts (multipart), to READY', async () => {
+    const png = await noisyPng(2000, 2000);
+    expect(png.length).toBeGreaterThan(2 * PART_SIZE_BYTES);
+    const parts = recordParts();
+
+    const outcome = await uploadWithUppy({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+    parts.stop();
+
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.successful).toEqual([{ name: 'noise.png', key: expect.stringMatching(/^originals\//) }]);
+    // Uppy cut the file as the API signed it: 3 parts of the session's size, each sent once.
+    expect(parts.sent).toEqual([1, 2, 3]);
+    expect(parts.stored.sort()).toEqual([1, 2, 3]);
+    const status = await api.status(uploadIdOf(outcome.successful[0]!.key));
+    expect(status).toMatchObject({ status: 'READY', image: { width: 2000, height: 2000, bytes: png.length } });
+  });
+
+  it('pauses mid-way and resumes without sending the finished parts again', async () => {
+    const png = await noisyPng(2000, 2000);
+    const parts = recordParts();
+    // Part 2 is held on its way until the test has paused the file; pausing aborts it.
+    let releasePart2!: () => void;
+    const part2Held = new Promise<void>((resolve) => (releasePart2 = resolve));
+    let part2Arrived!: () => void;
+    const part2Sent = new Promise<void>((resolve) => (part2Arrived = resolve));
+    let heldOnce = false;
+    const isPart2 = (url: URL) =>
+      url.pathname.startsWith(`/${stack.resources.originalsBucket}/`) && url.searchParams.get('partNumber') === '2';
+    await page.route(isPart2, async (route: Route) => {
+      if (route.request().method() !== 'PUT' || heldOnce) return route.continue();
+      heldOnce = true;
+      part2Arrived();
+      await part2Held;
+      await route.abort('aborted').catch(() => undefined);
+    });
+    await page.getByLabel('Choose images').setInputFiles({ name: 'paused.png', mimeType: 'image/png', buffer: png });
+    const running = page.evaluate(async () => {
+      const uppy = (window as unknown as { uppy: PageUppy }).uppy;
+      const result = await uppy.upload();
+      uppy.clear();
+      return {
+        successful: (result?.successful ?? []).map((file) => String(file.response?.body?.key)),
+        failed: (result?.failed ?? []).map((file) => String(file.error)),
+      };
+    });
+
+    await part2Sent;
+    const pause = () =>
+      page.evaluate(() => {
+        const uppy = (window as unknown as { uppy: PageUppy }).uppy;
+        uppy.pauseResume(uppy.getFiles()[0]!.id);
+      });
+    await pause();
+    releasePart2();
+    await pause(); // resume
+    const outcome = await running;
+    parts.stop();
+    await page.unroute(isPart2);
+
+    expect(outcome).toEqual({ successful: [expect.stringMatching(/^originals\//)], failed: [] });
+    // Part 1 went once; part 2 twice (the paused attempt never reached S3); each stored once.
+    expect(parts.sent).toEqual([1, 2, 2, 3]);
+    expect(parts.stored.sort()).toEqual([1, 2, 3]);
+    // Resuming asked S3 which parts it holds (ListParts), as the first start did.
+    expect(parts.listed).toBe(2);
+    expect((await api.status(uploadIdOf(outcome.successful[0]!))).status).toBe('READY');
   });
 });

@@ -48,6 +48,8 @@ export async function registerWebClient(app: NestFastifyApplication, config: Api
   const limits = JSON.stringify({
     maxBytes: config.uploads.maxBytes,
     maxThumbnailBytes: config.uploads.maxThumbnailBytes,
+    multipartThresholdBytes: config.uploads.multipart.thresholdBytes,
+    multipartMaxBytes: config.uploads.multipart.maxBytes,
   });
   const html = readFileSync(indexFile, 'utf8').replace(
     /(<script type="application\/json" id="client-config">)[\s\S]*?(<\/script>)/,
