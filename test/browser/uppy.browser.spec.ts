@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { build } from 'esbuild';
-import type { BrowserContext, Page, Request, Route } from 'playwright-core';
-import sharp from 'sharp';
-import { makeJpeg } from '@lib/testing';
+import type { BrowserContext, Page, Route } from 'playwright-core';
+import { makeJpeg, noisyPng } from '@lib/testing';
 import { launchChromium } from '../support/chromium';
+import { recordPartTraffic } from '../support/part-traffic';
 import { ApiClient } from '../support/api-client';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
 import { freePort } from '../global-setup';
@@ -18,15 +18,6 @@ const MIB = 1024 * 1024;
 // Above the threshold Uppy goes multipart; parts are S3's minimum, so a 12 MB image has 3.
 const MULTIPART_THRESHOLD_BYTES = 6 * MIB;
 const PART_SIZE_BYTES = 5 * MIB;
-
-/** A real PNG of random pixels (incompressible): width × height × 3 bytes and a little more. */
-async function noisyPng(width: number, height: number): Promise<Buffer> {
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (Math.imul(i, 2654435761) >>> 24) ^ (i & 0xff);
-  return sharp(pixels, { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-}
 
 /** What the test touches of the page's Uppy instance (examples/uppy/main.ts sets window.uppy). */
 interface PageUppy {
@@ -134,30 +125,7 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6.3.1) through the README adapter, in 
 
   const uploadIdOf = (key: string) => key.split('/').pop()!;
 
-  /** Part PUTs to the originals bucket as the browser sent them: part number, and whether S3 took it. */
-  function recordParts(): { sent: number[]; stored: number[]; listed: number; stop(): void } {
-    const record = { sent: [] as number[], stored: [] as number[], listed: 0, stop: () => undefined };
-    const partOf = (request: Request) => Number(new URL(request.url()).searchParams.get('partNumber'));
-    const isS3 = (request: Request) =>
-      new URL(request.url()).pathname.startsWith(`/${stack.resources.originalsBucket}/`);
-    const onRequest = (request: Request) => {
-      if (!isS3(request)) return;
-      if (request.method() === 'PUT' && partOf(request)) record.sent.push(partOf(request));
-      if (request.method() === 'GET' && new URL(request.url()).searchParams.has('uploadId')) record.listed++;
-    };
-    const onFinished = async (request: Request) => {
-      if (isS3(request) && request.method() === 'PUT' && partOf(request) && (await request.response())?.ok()) {
-        record.stored.push(partOf(request));
-      }
-    };
-    page.on('request', onRequest);
-    page.on('requestfinished', onFinished);
-    record.stop = () => {
-      page.off('request', onRequest);
-      page.off('requestfinished', onFinished);
-    };
-    return record;
-  }
+  const recordParts = () => recordPartTraffic(page, stack.resources.originalsBucket);
 
   it('uploads a real JPEG with one PUT; Uppy reports the server’s key, and the upload is READY once Uppy is done', async () => {
     const jpeg = await makeJpeg(800, 600);

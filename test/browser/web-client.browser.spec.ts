@@ -1,17 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Locator, Page, Request, Response } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Request, Response, Route } from 'playwright-core';
 import sharp from 'sharp';
-import { makeJpeg } from '@lib/testing';
+import { makeJpeg, noisyPng, waitFor } from '@lib/testing';
 import { freePort } from '../global-setup';
+import { ApiClient } from '../support/api-client';
 import { launchChromium } from '../support/chromium';
+import { recordPartTraffic } from '../support/part-traffic';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
 
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const UPLOAD_MAX_BYTES = 1024 * 1024;
+const MIB = 1024 * 1024;
+const UPLOAD_MAX_BYTES = MIB;
+// Originals above UPLOAD_MAX_BYTES go in parts of S3's minimum size, up to MULTIPART_MAX_BYTES.
+const MULTIPART_MAX_BYTES = 16 * MIB;
+const PART_SIZE_BYTES = 5 * MIB;
 
 describe('web client, in Chromium against the real stack', () => {
   let stack: TestStack;
@@ -30,7 +37,13 @@ describe('web client, in Chromium against the real stack', () => {
     stack = await startTestStack({
       apiPort: port,
       webOrigins: [origin],
-      env: { WEB_CLIENT_ENABLED: 'true', UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) },
+      env: {
+        WEB_CLIENT_ENABLED: 'true',
+        UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
+        MULTIPART_THRESHOLD_BYTES: String(UPLOAD_MAX_BYTES),
+        MULTIPART_PART_SIZE_BYTES: String(PART_SIZE_BYTES),
+        MULTIPART_MAX_BYTES: String(MULTIPART_MAX_BYTES),
+      },
     });
     context = await launchChromium();
     page = context.pages()[0] ?? (await context.newPage());
@@ -111,13 +124,13 @@ describe('web client, in Chromium against the real stack', () => {
     await choose(
       { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('only text, not a JPEG at all\n'.repeat(20)) },
       { name: 'readme.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
-      { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(UPLOAD_MAX_BYTES + 1, 0xff) },
+      { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(MULTIPART_MAX_BYTES + 1, 0xff) },
     );
 
     await row('readme.txt')
       .getByText(/^Not an image \(text\/plain\)/)
       .waitFor();
-    await row('huge.jpg').getByText('Too big: 1,048,577 bytes; the limit is 1,048,576 bytes.').waitFor();
+    await row('huge.jpg').getByText('Too big: 16,777,217 bytes; the limit is 16,777,216 bytes.').waitFor();
     expect(await row('readme.txt').getByRole('progressbar').count()).toBe(0);
     await row('notes.jpg').getByText("Rejected: This file isn't an image, whatever its name says.").waitFor({
       timeout: 30_000,
@@ -239,6 +252,85 @@ describe('web client, in Chromium against the real stack', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('sends an original above the single-PUT limit in parallel parts, to READY', async () => {
+    const png = await noisyPng(2000, 2000);
+    const parts = recordPartTraffic(page, stack.resources.originalsBucket);
+
+    await choose({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+    await row('noise.png').getByText('Ready', { exact: true }).waitFor({ timeout: 60_000 });
+    parts.stop();
+
+    expect(parts.sent.sort()).toEqual([1, 2, 3]);
+    expect(parts.stored.sort()).toEqual([1, 2, 3]);
+    await gallery().getByRole('img', { name: 'noise.png' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('image-uploads.multipart'))).toBeNull();
+  });
+
+  it('cancels a multipart upload: its requests stop and S3 aborts the upload, which the API then calls EXPIRED', async () => {
+    const parts = recordPartTraffic(page, stack.resources.originalsBucket);
+    const held: Route[] = [];
+    const partTraffic = (url: URL) =>
+      url.pathname.startsWith(`/${stack.resources.originalsBucket}/`) && url.searchParams.has('partNumber');
+    await page.route(partTraffic, (route) => void held.push(route));
+    try {
+      await choose({ name: 'cancelled.png', mimeType: 'image/png', buffer: await noisyPng(1600, 1600) });
+      await waitFor(async () => held.length > 0, { what: 'a part on its way' });
+      await row('cancelled.png').getByRole('button', { name: 'Cancel cancelled.png' }).click();
+      await row('cancelled.png').getByText('Cancelled.', { exact: true }).waitFor();
+      await waitFor(async () => parts.aborted.length === 1, { what: 'AbortMultipartUpload' });
+    } finally {
+      await page.unroute(partTraffic);
+      for (const route of held) await route.abort('aborted').catch(() => undefined);
+      parts.stop();
+    }
+    const uploadId = parts.aborted[0]!.split('/').pop()!;
+    const client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'browser-alice'));
+    await waitFor(async () => (await client.status(uploadId)).status === 'EXPIRED', { what: 'the upload EXPIRED' });
+    expect(await page.evaluate(() => localStorage.getItem('image-uploads.multipart'))).toBeNull();
+  });
+
+  // Last: the reload forgets which upload had which file name, which the gallery's tests use.
+  it('resumes a multipart upload after a page reload, without sending the parts S3 already holds', async () => {
+    // A file on disk, so choosing it again after the reload gives the same name, size and date.
+    const dir = mkdtempSync(join(tmpdir(), 'web-resume-'));
+    const path = join(dir, 'resumed.png');
+    writeFileSync(path, await noisyPng(2000, 2000));
+    const parts = recordPartTraffic(page, stack.resources.originalsBucket);
+    // Part 1 goes through; parts 2 and 3 are held on their way until the page is reloaded.
+    const held: Route[] = [];
+    const partTraffic = (url: URL) =>
+      url.pathname.startsWith(`/${stack.resources.originalsBucket}/`) && url.searchParams.has('partNumber');
+    await page.route(partTraffic, (route) =>
+      route.request().url().includes('partNumber=1&') || route.request().url().endsWith('partNumber=1')
+        ? route.continue()
+        : void held.push(route),
+    );
+    try {
+      await page.getByLabel('Choose images').setInputFiles(path);
+      await waitFor(async () => parts.stored.includes(1) && held.length === 2, { what: 'part 1 stored, 2 and 3 held' });
+      await waitFor(() => page.evaluate(() => localStorage.getItem('image-uploads.multipart')), {
+        what: 'the session saved',
+      });
+
+      await page.reload();
+      await page.unroute(partTraffic);
+      for (const route of held) await route.abort('aborted').catch(() => undefined);
+      parts.sent.length = 0;
+      await page.getByText('Signed in as browser-alice').waitFor();
+      await page.getByLabel('Choose images').setInputFiles(path);
+      await row('resumed.png').getByText('Ready', { exact: true }).waitFor({ timeout: 60_000 });
+    } finally {
+      parts.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // After the reload: ListParts, then only the parts S3 did not have.
+    expect(parts.listed).toBeGreaterThanOrEqual(1);
+    expect(parts.sent.sort()).toEqual([2, 3]);
+    expect(await page.evaluate(() => localStorage.getItem('image-uploads.multipart'))).toBeNull();
+    await gallery().getByRole('img', { name: 'resumed.png' }).waitFor();
   });
 });
 
