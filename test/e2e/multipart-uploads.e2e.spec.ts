@@ -169,6 +169,14 @@ describe('multipart uploads', () => {
     const asked = await start({ filename: 'a.jpg', contentType: 'image/jpeg', size: 1000, multipart: true });
     expect(asked.multipart).toMatchObject({ partSize: PART, partCount: 1 });
     expect((await startPng({ multipart: false })).multipart).toBeUndefined();
+    // Above UPLOAD_MAX_BYTES (25 MiB) only when asked: then there is no single PUT, and none is signed.
+    const large = { filename: 'big.png', contentType: 'image/png', size: 30 * MiB };
+    const refused = await client.request('POST', '/v1/uploads', large);
+    expect(refused.status).toBe(400);
+    const big = await start({ ...large, multipart: true });
+    expect(big.original).toBeUndefined();
+    expect(big.multipart).toMatchObject({ partSize: PART, partCount: 6 });
+    expect((await signProblem({ method: 'PUT', key: big.key })).status).toBe(409);
   });
 
   it('takes a real PNG in parts — sign, PUT each, list, complete — and the worker makes it READY', async () => {

@@ -27,13 +27,17 @@ export interface BootstrapOptions {
   visibilityTimeoutSeconds: number;
 }
 
-/** The same rule the infra sets in production: PUT from the web origins with the signed headers. */
+/**
+ * The same rule the infra sets in production: from the web origins, PUT (objects and parts), POST
+ * (CompleteMultipartUpload), GET (ListParts) and DELETE (AbortMultipartUpload), with exactly the
+ * headers the API signs for a client to set.
+ */
 export function corsRules(webOrigins: string[]) {
   return [
     {
-      AllowedMethods: ['PUT'],
+      AllowedMethods: ['PUT', 'POST', 'GET', 'DELETE'],
       AllowedOrigins: webOrigins,
-      AllowedHeaders: ['content-type', 'if-none-match', 'x-amz-checksum-sha256'],
+      AllowedHeaders: ['content-type', 'if-none-match', 'x-amz-checksum-sha256', 'x-amz-mp-object-size'],
       ExposeHeaders: ['ETag'],
       MaxAgeSeconds: 3000,
     },
