@@ -15,14 +15,16 @@ export interface UploadBucket {
 }
 
 /**
- * The browser PUTs straight to S3 with exactly the headers the API signed, and reads the ETag
- * back; tools/local-stack/bootstrap.ts `corsRules` applies the same rule to the emulator.
+ * The browser sends its S3 requests straight to S3 with exactly the headers the API signed, and
+ * reads the ETag back (of an object, or of each part): PUT for objects and parts, POST to complete
+ * a multipart upload, GET to list its parts, DELETE to abort it.
+ * tools/local-stack/bootstrap.ts `corsRules` applies the same rule to the emulator.
  */
 export function uploadCorsRule(webOrigins: string[]): s3.CorsRule {
   return {
-    allowedMethods: [s3.HttpMethods.PUT],
+    allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.DELETE],
     allowedOrigins: webOrigins,
-    allowedHeaders: ['content-type', 'if-none-match', 'x-amz-checksum-sha256'],
+    allowedHeaders: ['content-type', 'if-none-match', 'x-amz-checksum-sha256', 'x-amz-mp-object-size'],
     exposedHeaders: ['ETag'],
     maxAge: 3000,
   };

@@ -362,6 +362,10 @@ export class UploadPlatformStack extends Stack {
     this.allowObjects(api, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], buckets);
     // Deleting an image deletes its pre-made sizes too.
     this.allowObjects(api, ['s3:DeleteObject'], [this.storage.thumbnails], RENDITIONS_PREFIX);
+    // Multipart sessions of originals: created server-side (s3:PutObject), their parts listed
+    // before a completion is signed, aborted when not stored; the URLs it signs for clients
+    // (UploadPart, Complete: s3:PutObject; ListParts; Abort) act with these grants too.
+    this.allowObjects(api, ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], [this.storage.originals]);
     api.allow(
       listBucketStatement(buckets),
       // Readiness, and the admin redrive (send back to the uploads queue)...
@@ -393,6 +397,14 @@ export class UploadPlatformStack extends Stack {
     // An erasure removes every object of the user, quarantined copies and renditions included.
     this.allowObjects(worker, ['s3:DeleteObject'], uploadBuckets, QUARANTINE_PREFIX);
     this.allowObjects(worker, ['s3:DeleteObject'], [thumbnails], RENDITIONS_PREFIX);
+    // The sweep aborts ended multipart sessions, and the strays it lists under their keys.
+    this.allowObjects(worker, ['s3:AbortMultipartUpload'], [this.storage.originals]);
+    worker.allow(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucketMultipartUploads'],
+        resources: [this.storage.originals.bucket.bucketArn],
+      }),
+    );
     worker.allow(
       // Deleted images and erased users: their cached copies are invalidated (the outbox pass).
       new iam.PolicyStatement({

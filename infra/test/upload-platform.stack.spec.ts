@@ -103,7 +103,7 @@ describe('storage', () => {
     }
   });
 
-  it('allows browser PUTs with exactly the local stack CORS rule', () => {
+  it('allows browser PUTs and the multipart calls with exactly the local stack CORS rule', () => {
     const origins = PRODUCTION_CONTEXT.webOrigins.split(',');
     const [local] = corsRules(origins);
     for (const { props } of uploadBuckets()) {
@@ -505,9 +505,15 @@ describe('least privilege', () => {
       'sqs:ReceiveMessage',
       'sqs:SendMessage',
     ];
-    expect([...new Set(actionsOf('ApiServiceTaskTaskRole'))]).toEqual(calls);
+    // Multipart sessions: the API lists parts (before signing a completion) and aborts; the
+    // worker's sweep aborts and lists a key's multipart uploads.
+    expect([...new Set(actionsOf('ApiServiceTaskTaskRole'))]).toEqual(
+      ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', ...calls].sort(),
+    );
     // The worker also invalidates deleted images' CDN paths, on its one distribution only.
-    expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual(['cloudfront:CreateInvalidation', ...calls]);
+    expect([...new Set(actionsOf('WorkerServiceTaskTaskRole'))]).toEqual(
+      ['cloudfront:CreateInvalidation', 's3:AbortMultipartUpload', 's3:ListBucketMultipartUploads', ...calls].sort(),
+    );
     const invalidation = allowStatements().filter(({ statement }) =>
       list(statement.Action).includes('cloudfront:CreateInvalidation'),
     );
@@ -515,6 +521,21 @@ describe('least privilege', () => {
     expect(JSON.stringify(invalidation[0]!.statement.Resource)).toContain(
       resource(template, 'AWS::CloudFront::Distribution', 'ThumbnailCdnDistribution').id,
     );
+  });
+
+  it('scopes the multipart grants to the originals bucket (objects under originals/, the bucket for the listing)', () => {
+    const originals = resource(template, 'AWS::S3::Bucket', 'StorageOriginals').id;
+    const multipart = allowStatements().filter(({ statement }) =>
+      list(statement.Action).some((action) => /Multipart/.test(action)),
+    );
+    expect(multipart.length).toBeGreaterThanOrEqual(3);
+    for (const { statement } of multipart) {
+      const resources = list(statement.Resource);
+      const expected = list(statement.Action).includes('s3:ListBucketMultipartUploads')
+        ? [arnOf(originals!)]
+        : [{ 'Fn::Join': ['', [arnOf(originals!), '/originals/*']] }];
+      expect(resources).toEqual(expected);
+    }
   });
 
   it('lets the worker write only thumbnails, renditions and quarantined copies', () => {

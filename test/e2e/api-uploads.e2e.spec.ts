@@ -35,8 +35,9 @@ describe('POST /v1/uploads', () => {
       ['size 0', { ...valid, size: 0 }, 'size'],
       ['a fractional size', { ...valid, size: 1.5 }, 'size'],
       ['size as a string', { ...valid, size: '1000' }, 'size'],
+      ['size over the maximum', { ...valid, size: 5_000_001 }, 'size'],
       ['size over the single-PUT maximum, multipart refused', { ...valid, size: 5_000_001, multipart: false }, 'size'],
-      ['size over the multipart maximum', { ...valid, size: 200 * 1024 * 1024 + 1 }, 'size'],
+      ['size over the multipart maximum', { ...valid, size: 200 * 1024 * 1024 + 1, multipart: true }, 'size'],
       ['multipart not a boolean', { ...valid, multipart: 'yes' }, 'multipart'],
       ['a checksum that is not base64 of 32 bytes', { ...valid, checksumSha256: 'abc' }, 'checksumSha256'],
       [

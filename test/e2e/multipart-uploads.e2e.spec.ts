@@ -169,6 +169,24 @@ describe('multipart uploads', () => {
     const asked = await start({ filename: 'a.jpg', contentType: 'image/jpeg', size: 1000, multipart: true });
     expect(asked.multipart).toMatchObject({ partSize: PART, partCount: 1 });
     expect((await startPng({ multipart: false })).multipart).toBeUndefined();
+    // Above UPLOAD_MAX_BYTES (25 MiB) only when asked: then there is no single PUT, and none is signed.
+    const large = { filename: 'big.png', contentType: 'image/png', size: 30 * MiB };
+    const refused = await client.request('POST', '/v1/uploads', large);
+    expect(refused.status).toBe(400);
+    const big = await start({ ...large, multipart: true });
+    expect(big.original).toBeUndefined();
+    expect(big.multipart).toMatchObject({ partSize: PART, partCount: 6 });
+    expect((await signProblem({ method: 'PUT', key: big.key })).status).toBe(409);
+  });
+
+  it('answers an Idempotency-Key replay with the same session (same S3 upload id)', async () => {
+    const body = { filename: 'noise.png', contentType: 'image/png', size: png.length };
+    const send = () => client.request('POST', '/v1/uploads', body, { 'idempotency-key': 'multipart-once' });
+    const first = (await (await send()).json()) as MultipartSession;
+    const again = (await (await send()).json()) as MultipartSession;
+    expect(again.uploadId).toBe(first.uploadId);
+    expect(again.multipart).toEqual(first.multipart);
+    expect(again.key).toBe(first.key);
   });
 
   it('takes a real PNG in parts — sign, PUT each, list, complete — and the worker makes it READY', async () => {
@@ -400,8 +418,10 @@ describe('multipart uploads', () => {
       expect(result.body.errors?.map((e) => e.field)).toContain(field);
     });
 
-    it('answers a body that is an array, or not JSON, with 4xx', async () => {
+    it('answers a body that is an array, a __proto__ key, or not JSON, with 4xx', async () => {
       expect((await signProblem([{ method: 'PUT', key: session.key }])).status).toBe(400);
+      const proto = `{"method":"PUT","key":${JSON.stringify(session.key)},"__proto__":{"partNumber":1}}`;
+      expect((await signProblem(proto)).status).toBe(400);
       const response = await client.request('POST', '/v1/uploads/sign', 'PUT', { 'content-type': 'text/plain' });
       expect(response.status).toBe(415);
     });
@@ -474,36 +494,98 @@ describe('multipart uploads', () => {
   });
 });
 
-/** A part URL lives MULTIPART_PART_URL_TTL_SECONDS at most: the emulator refuses it afterwards. */
-describe('multipart part URLs past their lifetime', () => {
+/**
+ * Without the worker: a part URL lives MULTIPART_PART_URL_TTL_SECONDS at most; the completion's
+ * S3 event reaches the uploads queue through the Lambda stand-in and the forwarder bundle; the
+ * bucket's CORS rule lets a browser make every multipart call.
+ */
+describe('multipart, without the worker', () => {
+  const ORIGIN = 'http://127.0.0.1:3000';
   let stack: TestStack;
   let client: ApiClient;
 
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false, forwarder: false, env: { MULTIPART_PART_URL_TTL_SECONDS: '2' } });
+    stack = await startTestStack({
+      worker: false,
+      webOrigins: [ORIGIN],
+      env: { MULTIPART_PART_URL_TTL_SECONDS: '3' },
+    });
     client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'multipart-ttl'));
   });
   afterAll(() => stack.stop());
 
+  async function session(size: number): Promise<MultipartSession> {
+    const body = { filename: 'a.jpg', contentType: 'image/jpeg', size, multipart: true };
+    return (await (await client.request('POST', '/v1/uploads', body)).json()) as MultipartSession;
+  }
+
+  async function sign(body: object): Promise<Signed> {
+    return (await (await client.request('POST', '/v1/uploads/sign', body)).json()) as Signed;
+  }
+
   it('signs parts for the configured lifetime, and LocalStack refuses one used after it (403 AccessDenied)', async () => {
-    const response = await client.request('POST', '/v1/uploads', {
-      filename: 'a.jpg',
-      contentType: 'image/jpeg',
-      size: 1000,
-      multipart: true,
+    const started = await session(1000);
+    const signed = await sign({
+      method: 'PUT',
+      key: started.key,
+      uploadId: started.multipart!.uploadId,
+      partNumber: 1,
     });
-    const session = (await response.json()) as MultipartSession;
-    const signed = (await (
-      await client.request('POST', '/v1/uploads/sign', {
-        method: 'PUT',
-        key: session.key,
-        uploadId: session.multipart!.uploadId,
-        partNumber: 1,
-      })
-    ).json()) as Signed;
-    expect(new URL(signed.url).searchParams.get('X-Amz-Expires')).toBe('2');
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect(new URL(signed.url).searchParams.get('X-Amz-Expires')).toBe('3');
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
     const refused = await fetch(signed.url, { method: 'PUT', body: new Uint8Array(randomBytes(1000)) });
     expect(await s3Refusal(refused)).toEqual({ status: 403, code: 'AccessDenied' });
   });
+
+  it('forwards ObjectCreated:CompleteMultipartUpload to the uploads queue like any created object', async () => {
+    // One small part: each URL lives 3 s in this stack.
+    const bytes = randomBytes(1000);
+    const started = await session(bytes.length);
+    const { uploadId } = started.multipart!;
+    const signed = await sign({ method: 'PUT', key: started.key, uploadId, partNumber: 1 });
+    const response = await fetch(signed.url, { method: 'PUT', body: new Uint8Array(bytes) });
+    expect(response.status).toBe(200);
+    const parts = [`<Part><PartNumber>1</PartNumber><ETag>${response.headers.get('etag')}</ETag></Part>`];
+    const done = await sign({ method: 'POST', key: started.key, uploadId });
+    const xml = `<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`;
+    expect((await fetch(done.url, { method: 'POST', headers: done.headers, body: xml })).status).toBe(200);
+    const message = await waitFor(
+      async () => {
+        const received = await stack.queue.receive(stack.resources.uploadsQueueUrl, 10, 1);
+        return received
+          .map((m) => JSON.parse(m.Body!) as { key: string; eventName: string; size: number; eTag: string })
+          .find((m) => m.key === started.key);
+      },
+      { what: 'the completion event on the uploads queue', timeoutMs: 30_000 },
+    );
+    expect(message).toMatchObject({ eventName: 'ObjectCreated:CompleteMultipartUpload', size: bytes.length });
+    expect(message.eTag).toMatch(/-1$/);
+  }, 60_000);
+
+  it.each([
+    ['PUT', 'x-amz-checksum-sha256'],
+    ['POST', 'content-type,if-none-match,x-amz-mp-object-size'],
+    ['GET', ''],
+    ['DELETE', ''],
+  ])(
+    "lets the web origin's browser send %s with the signed headers (CORS preflight), and no other origin",
+    async (method, headers) => {
+      const started = await session(1000);
+      const signed = await sign({ method: 'GET', key: started.key, uploadId: started.multipart!.uploadId });
+      const preflight = (origin: string) =>
+        fetch(signed.url, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': method,
+            ...(headers ? { 'access-control-request-headers': headers } : {}),
+          },
+        });
+      const allowed = await preflight(ORIGIN);
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      expect(allowed.headers.get('access-control-allow-methods')).toContain(method);
+      expect((await preflight('http://evil.example')).status).toBe(403);
+    },
+  );
 });

@@ -26,8 +26,20 @@ export async function uploadPhoto(baseUrl: string, token: string, size: number):
     const problem: Problem = created.error;
     throw new Error(\`\${problem.status} \${problem.code}: \${problem.detail}\`);
   }
-  const put = await fetch(created.data.original.url, { method: 'PUT', headers: created.data.original.headers });
+  // \`original\` is there whenever size <= UPLOAD_MAX_BYTES (a larger original needs multipart: true).
+  const original = created.data.original;
+  if (!original) throw new Error('too large for one PUT');
+  const put = await fetch(original.url, { method: 'PUT', headers: original.headers });
   if (!put.ok) throw new Error(\`S3 refused the upload: \${put.status}\`);
+  const session = created.data.multipart;
+  if (session) {
+    const part = await client.POST('/v1/uploads/sign', {
+      body: { method: 'PUT', key: created.data.key, uploadId: session.uploadId, partNumber: session.partCount },
+    });
+    if (part.error) throw new Error(part.error.detail);
+    const sent = await fetch(part.data.url, { method: part.data.method, headers: part.data.headers });
+    if (!sent.ok) throw new Error(\`S3 refused part \${session.partCount} of \${session.partSize} bytes\`);
+  }
   const retried = await client.POST('/v1/uploads', {
     params: { header: { 'Idempotency-Key': 'photo-1' } },
     body: { filename: 'photo.jpg', contentType: 'image/jpeg', size },

@@ -187,6 +187,112 @@ describe('UrlSigner', () => {
     expect(get.searchParams.get('X-Amz-Signature')).toBe(signed.query!['X-Amz-Signature']);
   });
 
+  describe('multipart requests', () => {
+    const key = 'originals/5f0c8c3e9a1b4d2e8f7a6b5c4d3e2f1a/1b4e28ba-2fa1-41d2-883f-0016d3cca427';
+    const uploadId = 'VXBsb2FkIElE+/=_-.~x';
+    const sdkSigner = () =>
+      new SignatureV4({
+        service: 's3',
+        region: aws.region,
+        credentials,
+        sha256: Hash.bind(null, 'sha256'),
+        uriEscapePath: false,
+        applyChecksum: false,
+      });
+
+    /** The SDK's signature of the same request: method, query, and exactly our signed headers. */
+    async function sdkSignature(method: string, url: URL, signed: Record<string, string>, expiresIn: number) {
+      const query = Object.fromEntries([...url.searchParams.entries()].filter(([name]) => !name.startsWith('X-Amz-')));
+      const names = new Set(Object.keys(signed));
+      const presigned = await sdkSigner().presign(
+        new HttpRequest({
+          method,
+          protocol: 'https:',
+          hostname: url.hostname,
+          path: url.pathname,
+          query,
+          headers: { host: url.host, ...signed, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+        }),
+        { expiresIn, signingDate, signableHeaders: names, unhoistableHeaders: names },
+      );
+      return presigned.query!['X-Amz-Signature'];
+    }
+
+    it('signs an UploadPart for one session, part number and exact length (checksum optional), as the SDK would', async () => {
+      for (const checksumSha256 of [undefined, checksum]) {
+        const part = await signer.presignUploadPart(
+          {
+            bucket: 'originals',
+            key,
+            uploadId,
+            partNumber: 7,
+            contentLength: 8_388_608,
+            checksumSha256,
+            expiresInSeconds: 600,
+          },
+          signingDate,
+        );
+        const url = new URL(part.url);
+        expect(part.method).toBe('PUT');
+        expect(url.searchParams.get('uploadId')).toBe(uploadId);
+        expect(url.searchParams.get('partNumber')).toBe('7');
+        expect(part.headers).toEqual(checksumSha256 ? { 'x-amz-checksum-sha256': checksum } : {});
+        expect(part.signedHeaders).toEqual({ ...part.headers, 'content-length': '8388608' });
+        expect(signedHeaders(part.url)).toEqual(
+          checksumSha256 ? ['content-length', 'host', 'x-amz-checksum-sha256'] : ['content-length', 'host'],
+        );
+        expect(url.searchParams.get('X-Amz-Signature')).toBe(referenceSignature('PUT', url, part.signedHeaders));
+        expect(url.searchParams.get('X-Amz-Signature')).toBe(await sdkSignature('PUT', url, part.signedHeaders, 600));
+      }
+    });
+
+    it('signs ListParts, CompleteMultipartUpload (object size, If-None-Match) and Abort, as the SDK would', async () => {
+      const list = await signer.presignListParts('originals', key, uploadId, 60, signingDate);
+      const complete = await signer.presignCompleteMultipart(
+        { bucket: 'originals', key, uploadId, objectSize: 209_715_200, expiresInSeconds: 60 },
+        signingDate,
+      );
+      const abort = await signer.presignAbortMultipart('originals', key, uploadId, 60, signingDate);
+      expect(complete.headers).toEqual({ 'if-none-match': '*', 'x-amz-mp-object-size': '209715200' });
+      expect(signedHeaders(complete.url)).toEqual(['host', 'if-none-match', 'x-amz-mp-object-size']);
+      for (const request of [list, complete, abort]) {
+        const url = new URL(request.url);
+        expect(url.searchParams.get('uploadId')).toBe(uploadId);
+        expect(url.searchParams.has('partNumber')).toBe(false);
+        expect(url.searchParams.get('X-Amz-Signature')).toBe(
+          referenceSignature(request.method, url, request.signedHeaders),
+        );
+        expect(url.searchParams.get('X-Amz-Signature')).toBe(
+          await sdkSignature(request.method, url, request.signedHeaders, 60),
+        );
+      }
+      expect([list.method, complete.method, abort.method]).toEqual(['GET', 'POST', 'DELETE']);
+      expect(list.headers).toEqual({});
+      expect(abort.headers).toEqual({});
+    });
+
+    it('never lets a part URL stand for another part or session: each differs in its signed query', async () => {
+      const base = {
+        bucket: 'originals',
+        key,
+        uploadId,
+        partNumber: 1,
+        contentLength: 5_242_880,
+        expiresInSeconds: 60,
+      };
+      const urls = await Promise.all(
+        [
+          base,
+          { ...base, partNumber: 2 },
+          { ...base, uploadId: uploadId + 'x' },
+          { ...base, contentLength: 5_242_881 },
+        ].map((input) => signer.presignUploadPart(input, signingDate).then((p) => new URL(p.url))),
+      );
+      const signatures = new Set(urls.map((url) => url.searchParams.get('X-Amz-Signature')));
+      expect(signatures.size).toBe(4);
+    });
+  });
+
   it('signs a path-style URL against an emulator endpoint', async () => {
     const local = new UrlSigner(
       { region: 'us-east-1', endpoint: 'http://127.0.0.1:4566', forcePathStyle: true },

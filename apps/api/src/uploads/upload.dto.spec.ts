@@ -33,6 +33,11 @@ const BODIES: unknown[] = [
   { ...BODY, thumbnail: { ...THUMBNAIL, contentType: 'image/png' } },
   { ...BODY, thumbnail: { ...THUMBNAIL, extra: 1 } },
   { ...BODY, extra: 1 },
+  { ...BODY, multipart: true },
+  { ...BODY, multipart: false, thumbnail: THUMBNAIL },
+  { ...BODY, multipart: 'true' },
+  { ...BODY, multipart: 1 },
+  { ...BODY, multipart: null },
   Object.assign(Object.create(null), BODY),
   [BODY],
   'photo.jpg',
@@ -64,6 +69,7 @@ describe('CreateUploadDto.acceptWithoutValidator (the validation fast path)', ()
     expect(CreateUploadDto.acceptWithoutValidator(BODIES[1])).toBeDefined();
     expect(CreateUploadDto.acceptWithoutValidator(BODIES[2])).toBeDefined();
     expect(CreateUploadDto.acceptWithoutValidator(BODIES[3])).toBeDefined();
+    expect(CreateUploadDto.acceptWithoutValidator({ ...BODY, multipart: true })).toBeDefined();
     const pipe = createValidationPipe();
     for (const body of BODIES) {
       const full = await fullPath(body);

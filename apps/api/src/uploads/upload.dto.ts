@@ -136,9 +136,9 @@ export class CreateUploadDto {
 
   @ApiPropertyOptional({
     description:
-      'Ask for a multipart session (true), or refuse one (false). Left out: one is offered when `size` is ' +
-      'above MULTIPART_THRESHOLD_BYTES (default 16 MiB). Multipart originals may be up to MULTIPART_MAX_BYTES ' +
-      '(default 200 MiB); single PUTs up to UPLOAD_MAX_BYTES (default 25 MiB).',
+      'Ask for a multipart session (true), or refuse one (false). Left out: one is offered (next to ' +
+      '`original`) when `size` is above MULTIPART_THRESHOLD_BYTES (default 16 MiB). A size above UPLOAD_MAX_BYTES ' +
+      '(default 25 MiB, the single-PUT limit) needs `multipart: true`, up to MULTIPART_MAX_BYTES (default 200 MiB).',
     example: true,
   })
   @IsOmittable()
@@ -203,8 +203,8 @@ export class UploadSessionDto {
   @ApiPropertyOptional({
     type: PresignedRequestDto,
     description:
-      'A single PUT of the whole original; present whenever `size` is at most UPLOAD_MAX_BYTES (also next ' +
-      'to `multipart`: use one or the other).',
+      'A single PUT of the whole original; present whenever `size` is at most UPLOAD_MAX_BYTES, so always ' +
+      'unless `multipart: true` was sent (also next to `multipart`: use one or the other).',
   })
   original?: PresignedRequestDto;
 
@@ -213,8 +213,8 @@ export class UploadSessionDto {
   @ApiPropertyOptional({
     type: MultipartSessionDto,
     description:
-      'Present when a multipart session was asked for (`multipart: true`) or `size` is above ' +
-      'MULTIPART_THRESHOLD_BYTES. The API already created the S3 multipart upload; sign each S3 request ' +
+      'Present when a multipart session was asked for (`multipart: true`), or `multipart` was left out and ' +
+      '`size` is above MULTIPART_THRESHOLD_BYTES. The API already created the S3 multipart upload; sign each S3 request ' +
       'with POST /v1/uploads/sign.',
   })
   multipart?: MultipartSessionDto;

@@ -143,12 +143,11 @@ export class UploadService {
   }
 
   /**
-   * Asked for, or (left to the API) above the threshold or too large for a single PUT. A client
-   * that refuses one (`multipart: false`) keeps the single PUT and its size limit.
+   * Asked for, or (left to the API) above the threshold. A client that refuses one
+   * (`multipart: false`) keeps the single PUT and its size limit.
    */
   private offersMultipart(dto: CreateUploadDto): boolean {
-    const { maxBytes, multipart } = this.config.uploads;
-    return dto.multipart ?? (dto.size > multipart.thresholdBytes || dto.size > maxBytes);
+    return dto.multipart ?? dto.size > this.config.uploads.multipart.thresholdBytes;
   }
 
   /** The S3 multipart upload is the server's (key, Content-Type); the client only signs its requests. */
@@ -221,16 +220,24 @@ export class UploadService {
     };
   }
 
+  /**
+   * Above UPLOAD_MAX_BYTES only a client that asked for multipart gets a session: one that did not
+   * may not know the protocol, and gets the 400 it always got rather than a session without
+   * `original`.
+   */
   private checkSizes(dto: CreateUploadDto, multipart: boolean): void {
     const { maxThumbnailBytes } = this.config.uploads;
-    const maxBytes = multipart ? this.config.uploads.multipart.maxBytes : this.config.uploads.maxBytes;
+    const asked = dto.multipart === true;
+    const maxBytes = asked ? this.config.uploads.multipart.maxBytes : this.config.uploads.maxBytes;
     const problems: FieldError[] = [];
     if (dto.size > maxBytes) {
       problems.push({
         field: 'size',
-        message: multipart
+        message: asked
           ? `must be at most ${maxBytes} bytes (multipart)`
-          : `must be at most ${maxBytes} bytes for a single PUT (larger originals need a multipart session)`,
+          : multipart
+            ? `must be at most ${maxBytes} bytes for a single PUT; send multipart: true for up to ${this.config.uploads.multipart.maxBytes} bytes in parts`
+            : `must be at most ${maxBytes} bytes for a single PUT`,
       });
     }
     if (dto.thumbnail && dto.thumbnail.size > maxThumbnailBytes) {
