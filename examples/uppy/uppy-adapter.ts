@@ -15,7 +15,8 @@ export function useImageApi<M extends Meta, B extends Body>(uppy: Uppy<M, B>, ap
   const partSizes = new Map<number, number>(); // getChunkSize is told the file's size only
   uppy.addPreProcessor(async (ids) => {
     for (const { id, name, type, size } of uppy.getFilesByIds(ids).filter(({ id }) => !sessions.has(id))) {
-      const session: Session = await call('/v1/uploads', { filename: name, contentType: type, size });
+      const multipart = size! > 5 * 2 ** 20 || undefined; // parts above S3's minimum part size: resumable
+      const session: Session = await call('/v1/uploads', { filename: name, contentType: type, size, multipart });
       sessions.set(id, session).set(session.key, session);
       if (!session.multipart) continue;
       partSizes.set(size!, session.multipart.partSize);
