@@ -1,4 +1,4 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { testAws, uniqueName } from '@lib/testing';
 import { ObjectStorageRepository } from './object-storage.repository';
 import { createS3Client } from './s3-client.factory';
@@ -46,6 +46,33 @@ describe('ObjectStorageRepository against the S3 emulator', () => {
     await storage.move(bucket, 'originals/u/x', 'quarantine/originals/u/x');
     expect(await storage.head(bucket, 'originals/u/x')).toBeNull();
     expect((await storage.head(bucket, 'quarantine/originals/u/x'))?.size).toBe(body.length);
+  });
+
+  it('creates, lists the parts of, finds and aborts multipart uploads; a gone upload lists as null and aborts as success', async () => {
+    const key = 'originals/u/mp';
+    const uploadId = await storage.createMultipartUpload(bucket, key, 'image/png');
+    const other = await storage.createMultipartUpload(bucket, key, 'image/png');
+    await storage.createMultipartUpload(bucket, 'originals/u/mp-longer', 'image/png');
+    expect(await storage.listParts(bucket, key, uploadId)).toEqual([]);
+    for (const n of [2, 1]) {
+      await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body }));
+    }
+    expect(await storage.listParts(bucket, key, uploadId)).toEqual([
+      { partNumber: 1, size: body.length, eTag: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      { partNumber: 2, size: body.length, eTag: expect.stringMatching(/^[0-9a-f]{32}$/) },
+    ]);
+    const open = await storage.listMultipartUploads(bucket, key);
+    expect(
+      open
+        .filter((u) => u.key === key)
+        .map((u) => u.uploadId)
+        .sort(),
+    ).toEqual([uploadId, other].sort());
+    expect(open.map((u) => u.key)).toContain('originals/u/mp-longer');
+    await storage.abortMultipartUpload(bucket, key, uploadId);
+    await storage.abortMultipartUpload(bucket, key, uploadId);
+    expect(await storage.listParts(bucket, key, uploadId)).toBeNull();
+    expect((await storage.listMultipartUploads(bucket, key)).map((u) => u.uploadId)).not.toContain(uploadId);
   });
 
   it('wraps an unreachable S3 as a retryable dependency error', async () => {

@@ -49,6 +49,15 @@ function signedHeaders(url: string): string[] {
 describe('UrlSigner', () => {
   const aws = { region: 'eu-west-1', forcePathStyle: false };
   const signer = new UrlSigner(aws, credentials);
+  const sdkSigner = () =>
+    new SignatureV4({
+      service: 's3',
+      region: aws.region,
+      credentials,
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
 
   it('binds content-type, content-length, the checksum and If-None-Match into the signature', async () => {
     const put = await signer.presignPut(
@@ -165,15 +174,7 @@ describe('UrlSigner', () => {
       await signer.presignGet('thumbs', 'thumbnails/k/1b4e28ba-2fa1-41d2-883f-0016d3cca427', 300, signingDate),
     );
     expect(get.searchParams.get('response-cache-control')).toBe('private, max-age=300');
-    const sdk = new SignatureV4({
-      service: 's3',
-      region: aws.region,
-      credentials,
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-    const signed = await sdk.presign(
+    const signed = await sdkSigner().presign(
       new HttpRequest({
         method: 'GET',
         protocol: 'https:',
@@ -190,15 +191,6 @@ describe('UrlSigner', () => {
   describe('multipart requests', () => {
     const key = 'originals/5f0c8c3e9a1b4d2e8f7a6b5c4d3e2f1a/1b4e28ba-2fa1-41d2-883f-0016d3cca427';
     const uploadId = 'VXBsb2FkIElE+/=_-.~x';
-    const sdkSigner = () =>
-      new SignatureV4({
-        service: 's3',
-        region: aws.region,
-        credentials,
-        sha256: Hash.bind(null, 'sha256'),
-        uriEscapePath: false,
-        applyChecksum: false,
-      });
 
     /** The SDK's signature of the same request: method, query, and exactly our signed headers. */
     async function sdkSignature(method: string, url: URL, signed: Record<string, string>, expiresIn: number) {
@@ -247,12 +239,10 @@ describe('UrlSigner', () => {
     });
 
     it('signs ListParts, CompleteMultipartUpload (object size, If-None-Match) and Abort, as the SDK would', async () => {
-      const list = await signer.presignListParts('originals', key, uploadId, 60, signingDate);
-      const complete = await signer.presignCompleteMultipart(
-        { bucket: 'originals', key, uploadId, objectSize: 209_715_200, expiresInSeconds: 60 },
-        signingDate,
-      );
-      const abort = await signer.presignAbortMultipart('originals', key, uploadId, 60, signingDate);
+      const session = { bucket: 'originals', key, uploadId, expiresInSeconds: 60 };
+      const list = await signer.presignSessionRequest('GET', session, signingDate);
+      const complete = await signer.presignCompleteMultipart({ ...session, objectSize: 209_715_200 }, signingDate);
+      const abort = await signer.presignSessionRequest('DELETE', session, signingDate);
       expect(complete.headers).toEqual({ 'if-none-match': '*', 'x-amz-mp-object-size': '209715200' });
       expect(signedHeaders(complete.url)).toEqual(['host', 'if-none-match', 'x-amz-mp-object-size']);
       for (const request of [list, complete, abort]) {

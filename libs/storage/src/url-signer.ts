@@ -116,16 +116,18 @@ export class UrlSigner {
     return { method: 'PUT', url, headers, signedHeaders };
   }
 
-  /** ListParts of one session (a client resuming learns which parts S3 already holds). */
-  async presignListParts(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    expiresInSeconds: number,
+  /**
+   * ListParts (GET: a client resuming learns which parts S3 already holds) or
+   * AbortMultipartUpload (DELETE) of one session: no header to set, the upload id in the query.
+   */
+  async presignSessionRequest(
+    method: 'GET' | 'DELETE',
+    input: { bucket: string; key: string; uploadId: string; expiresInSeconds: number },
     signingDate?: Date,
   ): Promise<PresignedRequest> {
-    const url = await this.presign('GET', bucket, key, {}, expiresInSeconds, signingDate, [['uploadId', uploadId]]);
-    return { method: 'GET', url, headers: {}, signedHeaders: {} };
+    const { bucket, key, uploadId, expiresInSeconds } = input;
+    const url = await this.presign(method, bucket, key, {}, expiresInSeconds, signingDate, [['uploadId', uploadId]]);
+    return { method, url, headers: {}, signedHeaders: {} };
   }
 
   /**
@@ -139,18 +141,6 @@ export class UrlSigner {
       ['uploadId', input.uploadId],
     ]);
     return { method: 'POST', url, headers, signedHeaders: headers };
-  }
-
-  /** AbortMultipartUpload of one session. */
-  async presignAbortMultipart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    expiresInSeconds: number,
-    signingDate?: Date,
-  ): Promise<PresignedRequest> {
-    const url = await this.presign('DELETE', bucket, key, {}, expiresInSeconds, signingDate, [['uploadId', uploadId]]);
-    return { method: 'DELETE', url, headers: {}, signedHeaders: {} };
   }
 
   /**

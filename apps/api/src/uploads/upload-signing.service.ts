@@ -150,23 +150,17 @@ export class UploadSigningService {
       ]);
     }
     this.assertDeclared(dto, upload.contentType, null);
-    const expiresIn = this.lifetime(upload, partTtl, dto);
-    if (dto.method === 'GET')
-      return this.signer.presignListParts(bucket, upload.originalKey, session.uploadId, expiresIn);
+    const expiresInSeconds = this.lifetime(upload, partTtl, dto);
+    const request = { bucket, key: upload.originalKey, uploadId: session.uploadId, expiresInSeconds };
+    if (dto.method === 'GET') return this.signer.presignSessionRequest('GET', request);
     if (dto.method === 'POST') {
       await this.assertPartsComplete(upload, session);
-      return this.signer.presignCompleteMultipart({
-        bucket,
-        key: upload.originalKey,
-        uploadId: session.uploadId,
-        objectSize: upload.size,
-        expiresInSeconds: expiresIn,
-      });
+      return this.signer.presignCompleteMultipart({ ...request, objectSize: upload.size });
     }
     // Cancelled: the upload expires now, so nothing more is signed, and the sweep aborts the S3
     // upload even if the client never sends this DELETE.
     await this.uploads.cancelPending(user.id, upload.id);
-    return this.signer.presignAbortMultipart(bucket, upload.originalKey, session.uploadId, expiresIn);
+    return this.signer.presignSessionRequest('DELETE', request);
   }
 
   private signPutObject(upload: UploadRecord, dto: SignRequestDto): Promise<PresignedRequest> {

@@ -178,27 +178,28 @@ export class UploadService {
     const remaining = Math.max(1, Math.ceil((upload.expiresAt.getTime() - Date.now()) / 1000));
     const expiresIn = Math.min(remaining, this.config.uploads.urlTtlSeconds);
     const { storage } = this.config;
+    const put = (bucket: string, key: string, contentType: string, size: number, checksum: string | null) =>
+      this.signer.presignPut({
+        bucket,
+        key,
+        contentType,
+        contentLength: size,
+        checksumSha256: checksum ?? undefined,
+        expiresInSeconds: expiresIn,
+      });
     const original =
       upload.size <= this.config.uploads.maxBytes
-        ? await this.signer.presignPut({
-            bucket: storage.originalsBucket,
-            key: upload.originalKey,
-            contentType: upload.contentType,
-            contentLength: upload.size,
-            checksumSha256: upload.checksumSha256 ?? undefined,
-            expiresInSeconds: expiresIn,
-          })
+        ? await put(storage.originalsBucket, upload.originalKey, upload.contentType, upload.size, upload.checksumSha256)
         : undefined;
     const thumbnail =
       upload.thumbnailKey && upload.thumbnailContentType && upload.thumbnailSize
-        ? await this.signer.presignPut({
-            bucket: storage.thumbnailsBucket,
-            key: upload.thumbnailKey,
-            contentType: upload.thumbnailContentType,
-            contentLength: upload.thumbnailSize,
-            checksumSha256: upload.thumbnailChecksumSha256 ?? undefined,
-            expiresInSeconds: expiresIn,
-          })
+        ? await put(
+            storage.thumbnailsBucket,
+            upload.thumbnailKey,
+            upload.thumbnailContentType,
+            upload.thumbnailSize,
+            upload.thumbnailChecksumSha256,
+          )
         : undefined;
     const { multipartUploadId, multipartPartSize, multipartPartCount } = upload;
     return {
