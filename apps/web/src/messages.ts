@@ -17,6 +17,8 @@ const REJECTIONS: Record<RejectionReason, string> = {
   [RejectionReason.SizeMismatch]: 'The file changed or was cut short on the way. Try again.',
   [RejectionReason.ObjectMissing]: 'The file disappeared from storage before it was checked. Try again.',
   [RejectionReason.UnknownUpload]: 'The server was not expecting this file. Try again.',
+  [RejectionReason.TooLarge]: 'The file is larger than announced. Try again.',
+  [RejectionReason.ChecksumMismatch]: 'The file was changed or damaged on the way. Try again.',
 };
 
 export function rejectionMessage(code: string | undefined, detail: string | undefined): string {

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { databaseUrl } from './database-url';
 import {
@@ -28,6 +30,8 @@ export interface StorageConfig {
   cdnBaseUrl?: string;
   /** Pre-made sizes besides `thumb`, longest side in px. */
   renditionPresets: RenditionPreset[];
+  /** Scratch directory where originals are spooled to be hashed and decoded from a file. */
+  originalsTempDir: string;
 }
 
 export interface RenditionPreset {
@@ -46,6 +50,8 @@ export interface RenderConfig {
   /** Memory for recently read originals (0 = off), and how often a cached one is re-checked with S3. */
   originalCacheBytes: number;
   originalRecheckMs: number;
+  /** Originals above this are rendered from a scratch file, never held (or cached) in memory. */
+  originalMemoryMaxBytes: number;
   urlRatePerMinute: number;
   /** Allowed output sides in px, ascending; requests are rounded up to the next one. */
   sizeLadder: number[];
@@ -299,6 +305,7 @@ function toShared(env: z.infer<typeof sharedSchema>, raw: NodeJS.ProcessEnv): Sh
         const [name, side] = entry.trim().split(':') as [string, string];
         return { name, maxSide: Number(side) };
       }),
+      originalsTempDir: env.ORIGINALS_TEMP_DIR ?? join(tmpdir(), 'image-originals'),
     },
     queue: { uploadsQueueUrl: env.UPLOADS_QUEUE_URL, deadLetterQueueUrl: env.UPLOADS_DLQ_URL },
     database: { url: databaseUrl(raw), poolSize: env.DATABASE_POOL_SIZE },
@@ -402,6 +409,7 @@ export function loadApiConfig(raw: NodeJS.ProcessEnv): ApiConfig {
       timeoutMs: env.RENDER_TIMEOUT_MS,
       originalCacheBytes: env.RENDER_ORIGINAL_CACHE_MB * 1024 * 1024,
       originalRecheckMs: env.RENDER_ORIGINAL_RECHECK_MS,
+      originalMemoryMaxBytes: env.RENDER_ORIGINAL_MEMORY_MAX_MB * 1024 * 1024,
       urlRatePerMinute: env.RENDER_URL_RATE_LIMIT_PER_MINUTE,
       sizeLadder: [...new Set(env.RENDER_SIZE_LADDER.split(',').map((side) => Number(side.trim())))]
         .filter((side) => side > 0)

@@ -33,6 +33,8 @@ export const storageEnv = z.object({
       'expected name:px[,name:px...]',
     )
     .default('card:640,large:1600'),
+  // Originals are spooled here (never held whole in memory) to be hashed and decoded: worker and API.
+  ORIGINALS_TEMP_DIR: z.string().min(1).optional(),
 });
 
 export const queueEnv = z.object({
@@ -89,6 +91,8 @@ export const apiEnv = z.object({
   // 0 turns the cache of recently read originals off.
   RENDER_ORIGINAL_CACHE_MB: envInt(0, 4096).default(48),
   RENDER_ORIGINAL_RECHECK_MS: envInt(0, 60_000).default(1000),
+  // Larger originals are rendered from a scratch file and never cached in memory.
+  RENDER_ORIGINAL_MEMORY_MAX_MB: envInt(1, 1024).default(32),
   // render-url mints per user and minute; each new size is a render the origin pays for.
   RENDER_URL_RATE_LIMIT_PER_MINUTE: envInt(1, 1_000_000).default(60),
   // Requested widths and heights are rounded up to the next step of this ladder (px).

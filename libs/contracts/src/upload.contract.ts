@@ -19,8 +19,13 @@ export enum RejectionReason {
   Corrupt = 'corrupt',
   /** The header was fine but the pixels did not decode fully within the pixel and time bounds. */
   Undecodable = 'undecodable',
+  /** Fewer bytes than declared (more than declared is `too-large`). */
   SizeMismatch = 'size-mismatch',
   UnknownUpload = 'unknown-upload',
+  /** More bytes than declared: the worker stops reading at the declared size. */
+  TooLarge = 'too-large',
+  /** The whole object's SHA-256 differs from the `checksumSha256` declared for it (multipart too). */
+  ChecksumMismatch = 'checksum-mismatch',
 }
 
 /**

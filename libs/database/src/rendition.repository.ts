@@ -11,6 +11,8 @@ export interface RenditionWork {
   originalKey: string;
   /** The verified version of the original: renditions are made from exactly these bytes. */
   originalETag: string;
+  /** Its size when verified: a download never reads past it. */
+  originalBytes: number;
   /** The names among the wanted presets that this upload does not have yet. */
   missing: string[];
 }
@@ -58,7 +60,7 @@ export class RenditionRepository {
           FOR UPDATE OF u2 SKIP LOCKED
         )
         RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey",
-          i.e_tag AS "originalETag", (SELECT array_agg(r.name) FROM renditions r WHERE r.upload_id = u.id) AS "have"`,
+          i.e_tag AS "originalETag", i.bytes AS "originalBytes", (SELECT array_agg(r.name) FROM renditions r WHERE r.upload_id = u.id) AS "have"`,
     );
     return rows.map(({ have, ...work }) => ({ ...work, missing: names.filter((n) => !(have ?? []).includes(n)) }));
   }

@@ -11,6 +11,8 @@ export interface ThumbnailWork {
   originalKey: string;
   /** The verified version of the original: the thumbnail is made from exactly these bytes. */
   originalETag: string;
+  /** Its size when verified: a download never reads past it. */
+  originalBytes: number;
 }
 
 export interface OverdueUpload {
@@ -63,7 +65,7 @@ export class UploadMaintenanceRepository {
           FOR UPDATE OF u2 SKIP LOCKED
         )
         RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey",
-          i.e_tag AS "originalETag"`,
+          i.e_tag AS "originalETag", i.bytes AS "originalBytes"`,
     );
   }
 

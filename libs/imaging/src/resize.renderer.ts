@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
-import sharp, { Sharp } from 'sharp';
-import { runPipeline, type RenderedImage } from './thumbnail.renderer';
+import type { Sharp } from 'sharp';
+import { runPipeline, sharpFor, type ImageSource, type RenderedImage } from './thumbnail.renderer';
 
 export const RENDER_FITS = ['cover', 'contain', 'inside'] as const;
 export type RenderFit = (typeof RENDER_FITS)[number];
@@ -54,11 +53,11 @@ function encode(pipeline: Sharp, format: RenderFormat, quality: number, effort =
  * reduced scale when the output is small, so memory tracks the output more than the input.
  */
 export async function renderResized(
-  source: Readable | Buffer,
+  source: ImageSource,
   spec: ResizeSpec,
   limits: ResizeLimits,
 ): Promise<RenderedImage> {
-  let pipeline = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error', sequentialRead: true })
+  let pipeline = sharpFor(source, { limitInputPixels: limits.maxPixels, failOn: 'error', sequentialRead: true })
     .rotate()
     .resize({
       width: spec.width,
@@ -73,7 +72,7 @@ export async function renderResized(
   pipeline = encode(pipeline, spec.format, spec.quality, spec.effort);
   if (Buffer.isBuffer(source)) {
     pipeline.end(source);
-  } else {
+  } else if (typeof source !== 'string') {
     // pipe() does not forward errors: without this a broken S3 stream would leave sharp waiting.
     source.once('error', (error) => pipeline.destroy(error));
     source.pipe(pipeline);
@@ -87,11 +86,11 @@ export async function renderResized(
  * so the original is fetched once however many presets there are.
  */
 export async function renderRenditions(
-  source: Readable | Buffer,
+  source: ImageSource,
   sizes: readonly { name: string; maxSide: number }[],
   limits: ResizeLimits,
 ): Promise<Map<string, RenderedImage>> {
-  let base = sharp({ limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
+  let base = sharpFor(source, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
   if (limits.timeoutMs) base = base.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
   const made = await runPipeline(base, source, (input) =>
     Promise.all(

@@ -1,5 +1,17 @@
 import type { Readable } from 'node:stream';
-import sharp, { Sharp } from 'sharp';
+import sharp, { Sharp, SharpOptions } from 'sharp';
+
+/**
+ * What an image is read from. A string is a file path: libvips reads the file itself, a region
+ * at a time, where a stream or a buffer means the whole encoded image in memory (sharp collects
+ * a stream before decoding). Originals are always given as files.
+ */
+export type ImageSource = Readable | Buffer | string;
+
+/** A pipeline that reads `source` itself when it is a file; otherwise runPipeline feeds it. */
+export function sharpFor(source: ImageSource, options: SharpOptions): Sharp {
+  return typeof source === 'string' ? sharp(source, options) : sharp(options);
+}
 
 export interface RenderedImage {
   body: Buffer;
@@ -30,7 +42,7 @@ export class UndecodableImageError extends Error {
  */
 export async function runPipeline<T>(
   pipeline: Sharp,
-  source: Readable | Buffer,
+  source: ImageSource,
   run: (pipeline: Sharp) => Promise<T>,
 ): Promise<T> {
   let sourceError: Error | undefined;
@@ -39,7 +51,7 @@ export async function runPipeline<T>(
   const running = run(pipeline);
   if (Buffer.isBuffer(source)) {
     pipeline.end(source);
-  } else {
+  } else if (typeof source !== 'string') {
     // pipe() does not forward errors, and destroying sharp with an error leaves its toBuffer()
     // pending (and the error unheard): the source's failure settles the run instead.
     sourceFailed = new Promise<never>((_, reject) =>
@@ -64,8 +76,8 @@ export async function runPipeline<T>(
  * A decoder that fails on any libvips/libjpeg warning (corrupt or truncated entropy data would
  * otherwise be painted grey and pass), bounded in pixels and time.
  */
-export function strictDecoder(limits: DecodeLimits, options: { animated?: boolean } = {}): Sharp {
-  const pipeline = sharp({
+export function strictDecoder(source: ImageSource, limits: DecodeLimits, options: { animated?: boolean } = {}): Sharp {
+  const pipeline = sharpFor(source, {
     limitInputPixels: limits.maxPixels,
     failOn: 'warning',
     ...(options.animated ? { pages: -1 } : {}),
@@ -81,10 +93,10 @@ export function strictDecoder(limits: DecodeLimits, options: { animated?: boolea
  * memory tracks the output.
  */
 export function renderThumbnail(
-  source: Readable | Buffer,
+  source: ImageSource,
   options: { maxSide: number } & DecodeLimits,
 ): Promise<RenderedImage> {
-  const pipeline = strictDecoder(options)
+  const pipeline = strictDecoder(source, options)
     .rotate()
     .resize({ width: options.maxSide, height: options.maxSide, fit: 'inside', withoutEnlargement: true })
     .keepIccProfile()
@@ -99,7 +111,7 @@ export function renderThumbnail(
  * Decodes every frame of an animated image (a thumbnail shows only the first), to a tiny
  * output: proof that the frames after the first are not corrupt.
  */
-export async function decodeAllFrames(source: Readable | Buffer, limits: DecodeLimits): Promise<void> {
-  const pipeline = strictDecoder(limits, { animated: true }).resize({ width: 16 }).raw();
+export async function decodeAllFrames(source: ImageSource, limits: DecodeLimits): Promise<void> {
+  const pipeline = strictDecoder(source, limits, { animated: true }).resize({ width: 16 }).raw();
   await runPipeline(pipeline, source, (p) => p.toBuffer());
 }

@@ -13,8 +13,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { awsHttpStatus, fromAwsError, isAwsNotFound } from '@lib/errors';
+import type { ScratchDirectory } from './scratch-directory';
 
 export interface ObjectHead {
   size: number;
@@ -48,6 +52,27 @@ export interface OpenMultipartUpload {
   uploadId: string;
   initiated?: Date;
 }
+
+/** Which version of which object to download, and the most bytes it may have. */
+export interface VerifiedObject {
+  bucket: string;
+  key: string;
+  eTag: string;
+  maxBytes: number;
+}
+
+/**
+ * What downloadVerified found. `file` exists only while the callback runs; `sha256` is base64,
+ * as S3 and clients spell `x-amz-checksum-sha256`. `too-large`: the download stopped as soon as
+ * the body passed `maxBytes` (`bytes` is how far it got).
+ */
+export type VerifiedDownload =
+  | { status: 'downloaded'; file: string; bytes: number; sha256: string }
+  | { status: 'too-large'; bytes: number }
+  | { status: 'changed' }
+  | { status: 'missing' };
+
+class BodyTooLarge extends Error {}
 
 /** S3's limit for one DeleteObjects call. */
 export const MAX_DELETE_KEYS = 1000;
@@ -133,22 +158,6 @@ export class ObjectStorageRepository {
   }
 
   /**
-   * Streams the object only while it is the version that was verified (`eTag`): 'changed' when
-   * it was overwritten since (S3 answers 412), null when it is gone. Anything derived from an
-   * object is made from exactly the bytes that were judged.
-   */
-  async openVerified(bucket: string, key: string, eTag: string): Promise<Readable | null | 'changed'> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
-      return (out.Body as Readable | undefined) ?? Readable.from([]);
-    } catch (error) {
-      if (isAwsNotFound(error)) return null;
-      if (awsHttpStatus(error) === 412) return 'changed';
-      throw fromAwsError('S3', error);
-    }
-  }
-
-  /**
    * The whole object, but only if it still has `eTag`: 'changed' when it was overwritten since
    * (S3 answers 412), null when it is gone. For callers that bound object size and concurrency.
    */
@@ -161,6 +170,56 @@ export class ObjectStorageRepository {
       if (awsHttpStatus(error) === 412) return 'changed';
       throw fromAwsError('S3', error);
     }
+  }
+
+  /**
+   * The verified version (`eTag`, pinned with If-Match) streamed into a file of `scratch`,
+   * hashed on the way, and handed to `use`; the file is removed when `use` settles, also when
+   * anything throws. Memory stays at a few stream chunks whatever the object's size, and an
+   * object larger than `maxBytes` costs at most `maxBytes` of disk before it is dropped.
+   */
+  async downloadVerified<T>(
+    object: VerifiedObject,
+    scratch: ScratchDirectory,
+    use: (download: VerifiedDownload) => Promise<T>,
+  ): Promise<T> {
+    return scratch.withFile(async (file) => use(await this.downloadTo(object, file)));
+  }
+
+  private async downloadTo({ bucket, key, eTag, maxBytes }: VerifiedObject, file: string): Promise<VerifiedDownload> {
+    let body: Readable;
+    let declaredLength: number | undefined;
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
+      body = (out.Body as Readable | undefined) ?? Readable.from([]);
+      declaredLength = out.ContentLength;
+    } catch (error) {
+      if (isAwsNotFound(error)) return { status: 'missing' };
+      if (awsHttpStatus(error) === 412) return { status: 'changed' };
+      throw fromAwsError('S3', error);
+    }
+    if (declaredLength !== undefined && declaredLength > maxBytes) {
+      body.destroy();
+      return { status: 'too-large', bytes: 0 };
+    }
+    // Counted on the bytes themselves too: a Content-Length is a claim, not a bound.
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) return done(new BodyTooLarge());
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(file, { mode: 0o600 }));
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return { status: 'too-large', bytes };
+      throw fromAwsError('S3', error);
+    }
+    return { status: 'downloaded', file, bytes, sha256: hash.digest('base64') };
   }
 
   async put(bucket: string, key: string, body: Buffer, contentType: string): Promise<string> {

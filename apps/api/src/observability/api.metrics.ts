@@ -30,7 +30,7 @@ export class ApiMetrics {
 
   readonly renderOriginalReads = new Counter({
     name: 'render_original_reads_total',
-    help: 'Originals the render route used: s3 (read for this render) or cache (no read of its own)',
+    help: 'Originals the render route used: s3 (read into memory for this render), cache (no read of its own) or file (a large one, spooled to a scratch file)',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });

@@ -4,8 +4,8 @@ import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { userKeyFor } from '@lib/contracts';
 import { ImageRepository, UploadRepository } from '@lib/database';
 import { AppError, errors } from '@lib/errors';
-import { RenderedImage, renderResized } from '@lib/imaging';
-import { ObjectStorageRepository } from '@lib/storage';
+import { ImageSource, RenderedImage, renderResized } from '@lib/imaging';
+import { ObjectStorageRepository, ScratchDirectory, VerifiedObject } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
 import { RateLimiter } from '../common/rate-limiter';
 import { ErasureService } from '../erasure/erasure.service';
@@ -55,6 +55,8 @@ export class RenderService {
   /** sharp itself: `concurrency` renders at a time, fed by the downloads stage. */
   private readonly renders: RenderLimiter;
   private readonly originals: OriginalCache;
+  /** Originals above `originalMemoryMaxBytes` are rendered from a file here instead. */
+  private readonly scratch: ScratchDirectory;
   private readonly originSecret?: Buffer;
 
   constructor(
@@ -71,6 +73,7 @@ export class RenderService {
     this.downloads = new RenderLimiter(render.concurrency, render.queueMax);
     this.renders = new RenderLimiter(render.concurrency, Number.POSITIVE_INFINITY);
     this.originals = new OriginalCache(render.originalCacheBytes, render.originalRecheckMs);
+    this.scratch = new ScratchDirectory(config.storage.originalsTempDir);
     this.originSecret = render.originSecret ? Buffer.from(render.originSecret, 'utf8') : undefined;
   }
 
@@ -157,7 +160,11 @@ export class RenderService {
     if (params.format === 'auto') headers.vary = 'Accept';
     if (matches(request.ifNoneMatch, etag)) return { status: 304, headers };
 
-    const output = await this.renderLimited(image.key, image.eTag, rendered, format);
+    const output = await this.renderLimited(
+      { bucket: this.config.storage.originalsBucket, key: image.key, eTag: image.eTag, maxBytes: image.bytes },
+      rendered,
+      format,
+    );
     return {
       status: 200,
       headers: {
@@ -188,8 +195,7 @@ export class RenderService {
   }
 
   private async renderLimited(
-    key: string,
-    eTag: string,
+    original: VerifiedObject,
     params: RenderParams & { effort?: number },
     format: ReturnType<typeof negotiateFormat>,
   ): Promise<RenderedImage> {
@@ -202,9 +208,9 @@ export class RenderService {
         reject(errors.overloaded(1, `The render did not finish within ${timeoutMs} ms.`));
       }, timeoutMs);
     });
-    const work = this.downloadThenRender(key, eTag, abort.signal, (original) =>
+    const work = this.downloadThenRender(original, abort.signal, (source) =>
       renderResized(
-        original,
+        source,
         {
           // Neither side given: the whole image, but never larger than the output bound.
           width: params.width ?? (params.height === undefined ? maxSide : undefined),
@@ -229,21 +235,29 @@ export class RenderService {
    * Two stages so the S3 read of the next original overlaps the render of the current one (on
    * the emulator a 6 MB GET takes ~80 ms, as long as a small render). The download slot is only
    * given up once a render slot is held, which bounds originals held for waiting renders to
-   * `concurrency` (plus the byte-bounded cache of recent ones).
+   * `concurrency` (plus the byte-bounded cache of recent ones). An original above
+   * RENDER_ORIGINAL_MEMORY_MAX_MB is never held in memory: it is spooled to a scratch file that
+   * libvips reads, bypassing the cache, and removed after the render.
    */
   private async downloadThenRender(
-    key: string,
-    eTag: string,
+    original: VerifiedObject,
     signal: AbortSignal,
-    render: (original: Buffer) => Promise<RenderedImage>,
+    render: (source: ImageSource) => Promise<RenderedImage>,
   ): Promise<RenderedImage> {
     const releaseDownload = await this.downloads.acquire();
     try {
       // Timed out while queued: give the slot to someone who is still waiting for an answer.
       if (signal.aborted) throw errors.overloaded(1, 'The render timed out while queued.');
-      const bucket = this.config.storage.originalsBucket;
+      if (original.maxBytes > this.config.render.originalMemoryMaxBytes) {
+        return await this.storage.downloadVerified(original, this.scratch, async (download) => {
+          if (download.status !== 'downloaded') return this.unavailable(original.key, download.status);
+          this.metrics.renderOriginalReads.inc({ source: 'file' });
+          return this.renderInSlot(signal, releaseDownload, () => render(download.file));
+        });
+      }
+      const { bucket, key, eTag } = original;
       let readFromS3 = false;
-      const original = await this.originals.read(key, eTag, {
+      const body = await this.originals.read(key, eTag, {
         read: () => {
           readFromS3 = true;
           return this.storage.readIfMatch(bucket, key, eTag);
@@ -253,24 +267,36 @@ export class RenderService {
           return head === null ? null : head.eTag === eTag ? 'current' : 'changed';
         },
       });
-      if (Buffer.isBuffer(original)) this.metrics.renderOriginalReads.inc({ source: readFromS3 ? 's3' : 'cache' });
-      if (original === null) throw errors.notFound('Image', key.split('/').pop() ?? key);
-      if (original === 'changed') {
-        throw errors.conflict('The original changed since this URL was made; it is not READY again yet.');
-      }
-      const releaseRender = await this.renders.acquire();
-      releaseDownload();
-      try {
-        if (signal.aborted) throw errors.overloaded(1, 'The render timed out while queued.');
-        return await render(original);
-      } catch (error) {
-        throw renderError(error);
-      } finally {
-        releaseRender();
-      }
+      if (!Buffer.isBuffer(body)) return this.unavailable(key, body === null ? 'missing' : body);
+      this.metrics.renderOriginalReads.inc({ source: readFromS3 ? 's3' : 'cache' });
+      return await this.renderInSlot(signal, releaseDownload, () => render(body));
     } finally {
       releaseDownload();
     }
+  }
+
+  /** Holds a render slot for `render`, giving up the download slot once it has one. */
+  private async renderInSlot(
+    signal: AbortSignal,
+    releaseDownload: () => void,
+    render: () => Promise<RenderedImage>,
+  ): Promise<RenderedImage> {
+    const releaseRender = await this.renders.acquire();
+    releaseDownload();
+    try {
+      if (signal.aborted) throw errors.overloaded(1, 'The render timed out while queued.');
+      return await render();
+    } catch (error) {
+      throw renderError(error);
+    } finally {
+      releaseRender();
+    }
+  }
+
+  /** Gone → 404; overwritten (or grown) since it was verified → 409: the new bytes are not READY yet. */
+  private unavailable(key: string, status: 'missing' | 'changed' | 'too-large'): never {
+    if (status === 'missing') throw errors.notFound('Image', key.split('/').pop() ?? key);
+    throw errors.conflict('The original changed since this URL was made; it is not READY again yet.');
   }
 
   private requireSigner(): RenderSigner {

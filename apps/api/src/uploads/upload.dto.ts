@@ -2,7 +2,13 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { ALLOWED_IMAGE_TYPES, ALLOWED_THUMBNAIL_TYPES, UPLOAD_STATUSES, UploadStatus } from '@lib/contracts';
+import {
+  ALLOWED_IMAGE_TYPES,
+  ALLOWED_THUMBNAIL_TYPES,
+  RejectionReason,
+  UPLOAD_STATUSES,
+  UploadStatus,
+} from '@lib/contracts';
 import type { UploadRecord } from '@lib/database';
 import type { PresignedRequest } from '@lib/storage';
 import { ImageDto } from '../images/image.dto';
@@ -36,7 +42,11 @@ function ByteSizeField(example: number) {
 
 function ChecksumField() {
   return applyDecorators(
-    ApiPropertyOptional({ description: 'Base64 SHA-256 of the bytes; S3 refuses any other body.' }),
+    ApiPropertyOptional({
+      description:
+        'Base64 SHA-256 of the whole object. A single PUT is signed with it, so S3 refuses any other body; ' +
+        'the worker checks it again on every object, multipart ones included (REJECTED `checksum-mismatch`).',
+    }),
     IsOmittable(),
     Matches(SHA256_BASE64, { message: 'must be the base64 encoding of a 32-byte SHA-256 digest' }),
   );
@@ -315,7 +325,11 @@ export class SignedRequestDto {
 }
 
 export class RejectionDto {
-  @ApiProperty({ example: 'not-an-image' }) code!: string;
+  @ApiProperty({
+    example: 'not-an-image',
+    description: `Stable code, one of: ${Object.values(RejectionReason).join(', ')} (more may be added).`,
+  })
+  code!: string;
   @ApiProperty({ example: 'The bytes are not an image.' }) detail!: string;
 }
 

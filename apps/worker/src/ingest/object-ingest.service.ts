@@ -20,7 +20,6 @@ import {
   UploadRecord,
   UploadRepository,
 } from '@lib/database';
-import { fromAwsError } from '@lib/errors';
 import {
   decodeAllFrames,
   HEAD_BYTES,
@@ -33,7 +32,7 @@ import {
   UndecodableImageError,
 } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
-import { ObjectHead, ObjectStorageRepository, objectUrl } from '@lib/storage';
+import { ObjectHead, ObjectStorageRepository, objectUrl, ScratchDirectory, VerifiedDownload } from '@lib/storage';
 import { RenditionService } from '../renditions/rendition.service';
 
 export interface IngestResult {
@@ -54,12 +53,14 @@ interface Subject {
   upload: UploadRecord | null;
   declaredType: string | null;
   declaredSize: number | null;
+  /** Base64 SHA-256 the client declared for this object (signed into a single PUT; multipart: only here). */
+  declaredChecksum: string | null;
 }
 
 /** What reading the whole verified object showed: decoded (with its thumbnail), or why not. */
 type Proof =
   | { kind: 'decoded'; thumbnail: RenderedImage }
-  | { kind: 'undecodable'; detail: string }
+  | { kind: 'refused'; inspection: Inspection & { ok: false } }
   | { kind: 'changed' }
   | { kind: 'missing' };
 
@@ -71,6 +72,7 @@ type Proof =
 @Injectable()
 export class ObjectIngestService {
   private readonly logger = new Logger(ObjectIngestService.name);
+  private readonly scratch: ScratchDirectory;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
@@ -80,7 +82,9 @@ export class ObjectIngestService {
     private readonly queue: QueueRepository,
     private readonly erasures: ErasureRepository,
     private readonly renditions: RenditionService,
-  ) {}
+  ) {
+    this.scratch = new ScratchDirectory(config.storage.originalsTempDir);
+  }
 
   async ingest(incoming: IncomingMessage): Promise<IngestResult> {
     const parsed = parseUploadEventMessage(incoming.body);
@@ -120,13 +124,13 @@ export class ObjectIngestService {
     let inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
     let thumbnail: RenderedImage | undefined;
     if (inspection.ok && head) {
-      const proof = await this.prove(subject.message, head, inspection.frames ?? 1);
+      const proof = await this.prove(subject, head, inspection.frames ?? 1);
       if (proof.kind === 'changed') {
         this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
         return { outcome: 'superseded' };
       }
       if (proof.kind === 'missing') inspection = missing();
-      else if (proof.kind === 'undecodable') inspection = undecodable(proof.detail);
+      else if (proof.kind === 'refused') inspection = proof.inspection;
       else thumbnail = proof.thumbnail;
     }
     let verdict = this.verdict(subject, head, inspection);
@@ -138,11 +142,7 @@ export class ObjectIngestService {
     if (result === 'upload-gone') {
       // The upload was deleted (its owner removed the image) after it was looked up: the object
       // now belongs to no session, so it is judged and disposed of as such now, not on a retry.
-      verdict = this.verdict(
-        { ...subject, upload: null, declaredType: null, declaredSize: null },
-        head,
-        unknownUpload(),
-      );
+      verdict = this.verdict({ ...subject, ...UNDECLARED }, head, unknownUpload());
       result = await this.outcomes.record(verdict);
     }
     if (!verdict.accepted && head) await this.dispose(subject.message);
@@ -162,30 +162,46 @@ export class ObjectIngestService {
 
   /**
    * READY means decodable: the whole object, read pinned to the ETag that was inspected, must
-   * decode within the pixel and time bounds. The thumbnail that decode makes is the proof, and
-   * is what gets served — never the bytes a client sent.
+   * decode within the pixel and time bounds. It is spooled to a scratch file (hashed on the way,
+   * read no further than the declared size) and libvips reads that file, so no original is ever
+   * whole in memory. The thumbnail that decode makes is the proof, and is what gets served —
+   * never the bytes a client sent.
    */
-  private async prove(message: UploadEventMessage, head: ObjectHead, frames: number): Promise<Proof> {
+  private async prove(subject: Subject, head: ObjectHead, frames: number): Promise<Proof> {
+    const { bucket, key } = subject.message;
+    const object = { bucket, key, eTag: head.eTag, maxBytes: subject.declaredSize ?? head.size };
+    return this.storage.downloadVerified(object, this.scratch, (download) =>
+      this.proveDownloaded(subject, download, frames),
+    );
+  }
+
+  private async proveDownloaded(subject: Subject, download: VerifiedDownload, frames: number): Promise<Proof> {
+    if (download.status === 'missing') return { kind: 'missing' };
+    if (download.status === 'changed') return { kind: 'changed' };
+    if (download.status === 'too-large') {
+      return { kind: 'refused', inspection: tooLarge(subject.declaredSize ?? 0, `more than ${download.bytes}`) };
+    }
+    if (subject.declaredChecksum !== null && subject.declaredChecksum !== download.sha256) {
+      return {
+        kind: 'refused',
+        inspection: {
+          ok: false,
+          reason: RejectionReason.ChecksumMismatch,
+          detail: `Declared SHA-256 ${subject.declaredChecksum} but the object's is ${download.sha256}.`,
+        },
+      };
+    }
     const limits = {
       maxPixels: this.config.inspection.maxPixels,
       timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
     };
-    const open = () => this.storage.openVerified(message.bucket, message.key, head.eTag);
-    const source = await open();
-    if (source === null) return { kind: 'missing' };
-    if (source === 'changed') return { kind: 'changed' };
     try {
-      const thumbnail = await renderThumbnail(source, { maxSide: this.config.thumbnails.maxSide, ...limits });
-      if (frames > 1) {
-        const again = await open();
-        if (again === null) return { kind: 'missing' };
-        if (again === 'changed') return { kind: 'changed' };
-        await decodeAllFrames(again, limits);
-      }
+      const thumbnail = await renderThumbnail(download.file, { maxSide: this.config.thumbnails.maxSide, ...limits });
+      if (frames > 1) await decodeAllFrames(download.file, limits);
       return { kind: 'decoded', thumbnail };
     } catch (error) {
-      if (error instanceof UndecodableImageError) return { kind: 'undecodable', detail: error.message };
-      throw fromAwsError('S3', error);
+      if (error instanceof UndecodableImageError) return { kind: 'refused', inspection: undecodable(error.message) };
+      throw error;
     }
   }
 
@@ -237,15 +253,32 @@ export class ObjectIngestService {
         ? message.bucket === originalsBucket && upload.originalKey === message.key
         : message.bucket === thumbnailsBucket && upload.thumbnailKey === message.key);
     const role = parsedKey?.role ?? 'ORIGINAL';
-    if (!belongs || !upload) return { message, role, upload: null, declaredType: null, declaredSize: null };
+    if (!belongs || !upload) return { message, role, ...UNDECLARED };
     return role === 'ORIGINAL'
-      ? { message, role, upload, declaredType: upload.contentType, declaredSize: upload.size }
-      : { message, role, upload, declaredType: upload.thumbnailContentType, declaredSize: upload.thumbnailSize };
+      ? {
+          message,
+          role,
+          upload,
+          declaredType: upload.contentType,
+          declaredSize: upload.size,
+          declaredChecksum: upload.checksumSha256,
+        }
+      : {
+          message,
+          role,
+          upload,
+          declaredType: upload.thumbnailContentType,
+          declaredSize: upload.thumbnailSize,
+          declaredChecksum: upload.thumbnailChecksumSha256,
+        };
   }
 
   private async inspect(subject: Subject, head: ObjectHead, start: Buffer): Promise<Inspection> {
     if (!subject.upload || !subject.declaredType) return unknownUpload();
     if (head.size === 0) return { ok: false, reason: RejectionReason.Empty, detail: 'The object is empty.' };
+    if (subject.declaredSize !== null && head.size > subject.declaredSize) {
+      return tooLarge(subject.declaredSize, String(head.size));
+    }
     if (subject.declaredSize !== null && head.size !== subject.declaredSize) {
       return {
         ok: false,
@@ -313,11 +346,22 @@ export class ObjectIngestService {
   }
 }
 
+/** A subject no upload session declared anything for. */
+const UNDECLARED = { upload: null, declaredType: null, declaredSize: null, declaredChecksum: null } as const;
+
+function tooLarge(declared: number, found: string): Inspection & { ok: false } {
+  return {
+    ok: false,
+    reason: RejectionReason.TooLarge,
+    detail: `Declared ${declared} bytes but the object has ${found}.`,
+  };
+}
+
 function unknownUpload(): Inspection {
   return { ok: false, reason: RejectionReason.UnknownUpload, detail: 'No upload session issued this object key.' };
 }
 
-function undecodable(detail: string): Inspection {
+function undecodable(detail: string): Inspection & { ok: false } {
   return { ok: false, reason: RejectionReason.Undecodable, detail: `The image does not decode: ${detail}` };
 }
 

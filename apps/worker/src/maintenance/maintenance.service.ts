@@ -86,12 +86,13 @@ export class MaintenanceService {
    * sent), stored as the upload's served `thumb`.
    */
   private async makeThumbnail(work: ThumbnailWork): Promise<boolean> {
-    const source = await this.renditions.openVerifiedOriginal(work);
-    const thumbnail = await renderThumbnail(source, {
-      maxSide: this.config.thumbnails.maxSide,
-      maxPixels: this.config.inspection.maxPixels,
-      timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
-    });
+    const thumbnail = await this.renditions.withVerifiedOriginal(work, (file) =>
+      renderThumbnail(file, {
+        maxSide: this.config.thumbnails.maxSide,
+        maxPixels: this.config.inspection.maxPixels,
+        timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
+      }),
+    );
     return this.renditions.store(work.uploadId, work.userId, THUMBNAIL_RENDITION, thumbnail);
   }
 

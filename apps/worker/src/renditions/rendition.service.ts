@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Readable } from 'node:stream';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { renditionKey, THUMBNAIL_RENDITION, userKeyFor } from '@lib/contracts';
 import { RenditionRepository, RenditionWork } from '@lib/database';
 import { errors } from '@lib/errors';
 import { RenderedImage, renderRenditions } from '@lib/imaging';
-import { ObjectStorageRepository } from '@lib/storage';
+import { ObjectStorageRepository, ScratchDirectory } from '@lib/storage';
 import { BackgroundItems } from '../maintenance/background-items';
 
 const BATCH = 10;
@@ -18,13 +17,16 @@ const BATCH = 10;
 @Injectable()
 export class RenditionService {
   private readonly logger = new Logger(RenditionService.name);
+  private readonly scratch: ScratchDirectory;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     private readonly renditions: RenditionRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly items: BackgroundItems,
-  ) {}
+  ) {
+    this.scratch = new ScratchDirectory(config.storage.originalsTempDir);
+  }
 
   /** Returns how many uploads got their missing renditions; only images READY `minAgeSeconds` ago. */
   async makeMissing(minAgeSeconds = 0): Promise<number> {
@@ -44,18 +46,26 @@ export class RenditionService {
   }
 
   /**
-   * The verified version of an original, for making something from it. Gone or overwritten
+   * The verified version of an original, spooled to a scratch file for `use` (libvips reads the
+   * file; the original is never whole in memory), removed afterwards. Gone, overwritten or grown
    * since it was verified is an error of this item: retried (a newer event may settle it).
    */
-  async openVerifiedOriginal(work: { originalBucket: string; originalKey: string; originalETag: string }) {
-    const source: Readable | null | 'changed' = await this.storage.openVerified(
-      work.originalBucket,
-      work.originalKey,
-      work.originalETag,
-    );
-    if (source === null) throw errors.conflict('The original is no longer in the bucket.');
-    if (source === 'changed') throw errors.conflict('The original changed since it was verified.');
-    return source;
+  async withVerifiedOriginal<T>(
+    work: { originalBucket: string; originalKey: string; originalETag: string; originalBytes: number },
+    use: (file: string) => Promise<T>,
+  ): Promise<T> {
+    const object = {
+      bucket: work.originalBucket,
+      key: work.originalKey,
+      eTag: work.originalETag,
+      maxBytes: work.originalBytes,
+    };
+    return this.storage.downloadVerified(object, this.scratch, async (download) => {
+      if (download.status === 'missing') throw errors.conflict('The original is no longer in the bucket.');
+      if (download.status === 'changed') throw errors.conflict('The original changed since it was verified.');
+      if (download.status === 'too-large') throw errors.conflict('The original is larger than when it was verified.');
+      return use(download.file);
+    });
   }
 
   /** Stores one derived image of an upload; false when the upload was deleted meanwhile. */
@@ -99,12 +109,13 @@ export class RenditionService {
   }
 
   private async make(work: RenditionWork, presets: WorkerConfig['storage']['renditionPresets']): Promise<boolean> {
-    const source = await this.openVerifiedOriginal(work);
     const wanted = presets.filter((p) => work.missing.includes(p.name));
-    const rendered = await renderRenditions(source, wanted, {
-      maxPixels: this.config.inspection.maxPixels,
-      timeoutMs: this.config.inspection.decodeTimeoutSeconds * 1000,
-    });
+    const rendered = await this.withVerifiedOriginal(work, (file) =>
+      renderRenditions(file, wanted, {
+        maxPixels: this.config.inspection.maxPixels,
+        timeoutMs: this.config.inspection.decodeTimeoutSeconds * 1000,
+      }),
+    );
     for (const [name, image] of rendered) {
       if (!(await this.store(work.uploadId, work.userId, name, image))) return false;
     }
