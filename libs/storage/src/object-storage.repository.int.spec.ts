@@ -1,7 +1,12 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateBucketCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { testAws, uniqueName } from '@lib/testing';
-import { ObjectStorageRepository } from './object-storage.repository';
+import { ObjectStorageRepository, VerifiedDownload } from './object-storage.repository';
 import { createS3Client } from './s3-client.factory';
+import { ScratchDirectory } from './scratch-directory';
 
 describe('ObjectStorageRepository against the S3 emulator', () => {
   const s3 = createS3Client(testAws());
@@ -95,5 +100,75 @@ describe('ObjectStorageRepository against the S3 emulator', () => {
     expect((await storage.listKeys(bucket, 'bulk/u1/')).keys).toEqual([]);
     expect((await storage.listKeys(bucket, 'bulk/u10/')).keys).toEqual(['bulk/u10/other']);
     await expect(storage.deleteMany(bucket, Array.from({ length: 1001 }, String))).rejects.toThrow(RangeError);
+  });
+
+  describe('downloadVerified', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'download-verified-'));
+    const scratch = new ScratchDirectory(join(dir, 'originals'));
+    const large = randomBytes(3 * 1024 * 1024 + 17);
+    let eTag: string;
+
+    beforeAll(async () => {
+      eTag = await storage.put(bucket, 'dv/large', large, 'image/png');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('streams the pinned version into a scratch file, hashes it, and removes the file afterwards', async () => {
+      let seen: { file: string; content: Buffer } | undefined;
+      const download = await storage.downloadVerified(
+        { bucket, key: 'dv/large', eTag, maxBytes: large.length },
+        scratch,
+        async (d) => {
+          if (d.status === 'downloaded') seen = { file: d.file, content: readFileSync(d.file) };
+          return d;
+        },
+      );
+      expect(download).toMatchObject({
+        status: 'downloaded',
+        bytes: large.length,
+        sha256: createHash('sha256').update(large).digest('base64'),
+      });
+      expect(seen!.content.equals(large)).toBe(true);
+      expect(seen!.file.startsWith(scratch.path)).toBe(true);
+      expect(existsSync(seen!.file)).toBe(false);
+      expect(await scratch.files()).toEqual([]);
+    });
+
+    it('refuses an object larger than allowed without spooling it', async () => {
+      const download = await storage.downloadVerified(
+        { bucket, key: 'dv/large', eTag, maxBytes: 1024 * 1024 },
+        scratch,
+        async (d) => d,
+      );
+      expect(download).toEqual({ status: 'too-large', bytes: expect.any(Number) });
+      expect((download as { bytes: number }).bytes).toBeLessThanOrEqual(1024 * 1024);
+      expect(await scratch.files()).toEqual([]);
+    });
+
+    it("answers 'changed' for another version than the pinned ETag, and 'missing' for a gone object", async () => {
+      const other = createHash('md5').update('other').digest('hex');
+      const outcomes: VerifiedDownload[] = [];
+      for (const object of [
+        { bucket, key: 'dv/large', eTag: other, maxBytes: large.length },
+        { bucket, key: 'dv/gone', eTag, maxBytes: large.length },
+      ]) {
+        outcomes.push(await storage.downloadVerified(object, scratch, async (d) => d));
+      }
+      expect(outcomes).toEqual([{ status: 'changed' }, { status: 'missing' }]);
+      expect(await scratch.files()).toEqual([]);
+    });
+
+    it('removes the file when the consumer throws', async () => {
+      let file = '';
+      await expect(
+        storage.downloadVerified({ bucket, key: 'dv/large', eTag, maxBytes: large.length }, scratch, async (d) => {
+          if (d.status === 'downloaded') file = d.file;
+          throw new Error('decoder failed');
+        }),
+      ).rejects.toThrow('decoder failed');
+      expect(file).not.toBe('');
+      expect(existsSync(file)).toBe(false);
+      expect(await scratch.files()).toEqual([]);
+    });
   });
 });
