@@ -9,8 +9,14 @@ export interface PresignedPut {
 export interface UploadSession {
   uploadId: string;
   expiresAt: string;
+  key: string;
   original: PresignedPut;
   thumbnail?: PresignedPut;
+}
+
+export interface MultipartUploadSession extends Omit<UploadSession, 'original'> {
+  original?: PresignedPut;
+  multipart: { uploadId: string; partSize: number; partCount: number; expiresAt: string };
 }
 
 export interface ImageBody {
@@ -83,5 +89,49 @@ export class ApiClient {
       },
       { what: `upload ${uploadId} to settle`, timeoutMs },
     );
+  }
+
+  /** POST /v1/uploads/sign: one S3 request of a session, signed. */
+  async sign(body: object): Promise<PresignedPut> {
+    const response = await this.request('POST', '/v1/uploads/sign', body);
+    if (response.status !== 200) throw new Error(`POST /v1/uploads/sign: ${response.status} ${await response.text()}`);
+    return (await response.json()) as PresignedPut;
+  }
+
+  /**
+   * A multipart upload as any client of the protocol sends it: a session asked for, every part
+   * signed and PUT straight to S3, then the completion signed and POSTed. Resolves to the session
+   * and S3's answer to the completion.
+   */
+  async uploadInParts(
+    bytes: Buffer,
+    contentType: string,
+    extra: object = {},
+  ): Promise<{ session: MultipartUploadSession; completion: Response }> {
+    const created = await this.request('POST', '/v1/uploads', {
+      filename: 'original',
+      contentType,
+      size: bytes.length,
+      multipart: true,
+      ...extra,
+    });
+    if (created.status !== 201) throw new Error(`POST /v1/uploads: ${created.status} ${await created.text()}`);
+    const session = (await created.json()) as MultipartUploadSession;
+    const { uploadId, partSize, partCount } = session.multipart;
+    const parts: string[] = [];
+    for (let n = 1; n <= partCount; n++) {
+      const signed = await this.sign({ method: 'PUT', key: session.key, uploadId, partNumber: n });
+      const part = bytes.subarray((n - 1) * partSize, n * partSize);
+      const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(part) });
+      if (response.status !== 200) throw new Error(`UploadPart ${n}: ${response.status} ${await response.text()}`);
+      parts.push(`<Part><PartNumber>${n}</PartNumber><ETag>${response.headers.get('etag')}</ETag></Part>`);
+    }
+    const signed = await this.sign({ method: 'POST', key: session.key, uploadId });
+    const completion = await fetch(signed.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml', ...signed.headers },
+      body: `<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`,
+    });
+    return { session, completion };
   }
 }
