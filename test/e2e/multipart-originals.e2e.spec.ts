@@ -1,23 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { makeJpeg } from '@lib/testing';
+import { makeJpeg, makeNoisePng } from '@lib/testing';
 import { ApiClient } from '../support/api-client';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 const SECRET = 'multipart-originals-render-secret-0000000000';
-
-/** A PNG of random pixels (incompressible, so its size is about width × height × 3). */
-function noisePng(width: number, height: number): Promise<Buffer> {
-  return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-}
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
 
@@ -46,7 +39,7 @@ describe('large originals (multipart) read from scratch files', () => {
     });
     client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'originals-olga'));
     // 3,600 × 3,400 random pixels: about 36.7 MB (8 parts of 5 MiB), 12.2 MP — under the pixel bound.
-    large = await noisePng(3600, 3400);
+    large = await makeNoisePng(3600, 3400);
   }, 120_000);
   afterAll(async () => {
     await stack.stop();
@@ -89,7 +82,7 @@ describe('large originals (multipart) read from scratch files', () => {
   }, 180_000);
 
   it('a multipart upload whose bytes differ from the declared SHA-256 ends REJECTED checksum-mismatch', async () => {
-    const png = await noisePng(1900, 1900);
+    const png = await makeNoisePng(1900, 1900);
     const { session, completion } = await client.uploadInParts(png, 'image/png', {
       checksumSha256: sha256(Buffer.concat([png, Buffer.from('other bytes')])),
     });

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import sharp from 'sharp';
 import type { PrismaService } from '@lib/database';
-import { makeJpeg, waitFor } from '@lib/testing';
+import { makeJpeg, makeNoisePng, waitFor } from '@lib/testing';
 import { ApiClient } from '../support/api-client';
 import { testPrisma } from '../support/database';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
@@ -29,13 +28,6 @@ interface Signed {
 async function s3Refusal(response: Response): Promise<{ status: number; code: string | undefined }> {
   const body = await response.text();
   return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(body)?.[1] };
-}
-
-/** A PNG of random pixels (incompressible, so its size is about width × height × 3). */
-function noisePng(width: number, height: number): Promise<Buffer> {
-  return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
 }
 
 /**
@@ -65,7 +57,7 @@ describe('multipart uploads', () => {
     other = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'multipart-otto'));
     prisma = testPrisma(stack.env.DATABASE_URL);
     // 1,900 × 1,900 random pixels: about 10.8 MB, three parts of 5 MiB (the last shorter).
-    png = await noisePng(1900, 1900);
+    png = await makeNoisePng(1900, 1900);
   }, 120_000);
   afterAll(async () => {
     await prisma.$disconnect();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,13 @@ export function gradient(width: number, height: number, options: { noise?: boole
     }
   }
   return sharp(pixels, { raw: { width, height, channels: 3 } });
+}
+
+/** A PNG of random pixels (incompressible, so its size is about width × height × 3). */
+export function makeNoisePng(width: number, height: number): Promise<Buffer> {
+  return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 /** A real JPEG with some structure (a gradient), not a flat colour. */
