@@ -60,4 +60,23 @@ describe('ObjectStorageRepository.downloadVerified (bounded streaming)', () => {
     expect(await scratch.files()).toEqual([]);
     expect(existsSync(dir)).toBe(true);
   });
+
+  it('names the scratch directory, not S3, as the unavailable dependency when the file cannot be written', async () => {
+    const { s3 } = endlessS3();
+    const storage = new ObjectStorageRepository(s3);
+    const unwritable = {
+      withFile: <T>(use: (file: string) => Promise<T>) => use(join(dir, 'no-such-directory', 'original')),
+    } as ScratchDirectory;
+    await expect(
+      storage.downloadVerified(
+        { bucket: 'b', key: 'k', eTag: 'e', maxBytes: 1000 * CHUNK },
+        unwritable,
+        async (d) => d,
+      ),
+    ).rejects.toMatchObject({
+      code: 'dependency-unavailable',
+      retryable: true,
+      detail: expect.stringContaining('scratch directory'),
+    });
+  });
 });

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { awsHttpStatus, fromAwsError, isAwsNotFound } from '@lib/errors';
+import { awsHttpStatus, errors, fromAwsError, isAwsNotFound } from '@lib/errors';
 import type { ScratchDirectory } from './scratch-directory';
 
 export interface ObjectHead {
@@ -213,10 +213,15 @@ export class ObjectStorageRepository {
         done(null, chunk);
       },
     });
+    const sink = createWriteStream(file, { mode: 0o600 });
+    let diskFailed = false;
+    sink.once('error', () => (diskFailed = true));
     try {
-      await pipeline(body, meter, createWriteStream(file, { mode: 0o600 }));
+      await pipeline(body, meter, sink);
     } catch (error) {
       if (error instanceof BodyTooLarge) return { status: 'too-large', bytes };
+      // A full or unwritable disk is this host's fault, not S3's; retried all the same.
+      if (diskFailed) throw errors.dependencyUnavailable('The scratch directory', error);
       throw fromAwsError('S3', error);
     }
     return { status: 'downloaded', file, bytes, sha256: hash.digest('base64') };
