@@ -28,6 +28,16 @@ describe('image queries and deletion', () => {
     await stack.stop();
   });
 
+  function withThumbnail(uploadId: string): Promise<ImageBody> {
+    return waitFor(
+      async () => {
+        const status = await alice.status(uploadId);
+        return status.image?.thumbnailUrl ? status.image : undefined;
+      },
+      { what: 'a thumbnail' },
+    );
+  }
+
   /** Rows as the worker would write them, for paging tests that need many images. */
   async function seedImages(userId: string, count: number, createdAt: Date): Promise<void> {
     for (let i = 0; i < count; i++) {
@@ -115,21 +125,15 @@ describe('image queries and deletion', () => {
 
   it('serves thumbnails from the CDN when CDN_BASE_URL is set, originals as presigned GETs', async () => {
     const session = await alice.upload(await makeJpeg(640, 480), 'image/jpeg');
-    const image = await waitFor(
-      async () => {
-        const status = await alice.status(session.uploadId);
-        return status.image?.thumbnailUrl ? status.image : undefined;
-      },
-      { what: 'a thumbnail' },
-    );
+    const image = await withThumbnail(session.uploadId);
     // The served thumbnail is the worker's re-encoding, never an object a client wrote, under a
     // key naming the verified version it was made from (keyed, so no ETag in the URL).
     const verified = await prisma.image.findUniqueOrThrow({ where: { uploadId: session.uploadId } });
     const version = derivedVersion(LOCAL_USER_KEY_SECRET, { key: verified.key, eTag: verified.eTag });
-    expect(image!.thumbnailUrl).toBe(
+    expect(image.thumbnailUrl).toBe(
       `https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.${version}.webp`,
     );
-    expect(new URL(image!.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
+    expect(new URL(image.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
   });
 
   it('deletes the objects and then the rows, idempotently', async () => {
@@ -149,13 +153,7 @@ describe('image queries and deletion', () => {
 
   it('deletes every derived object under the image, also one no row names yet (a render in flight)', async () => {
     const session = await alice.upload(await makeJpeg(200, 100), 'image/jpeg');
-    const image = await waitFor(
-      async () => {
-        const status = await alice.status(session.uploadId);
-        return status.image?.thumbnailUrl ? status.image : undefined;
-      },
-      { what: 'a thumbnail' },
-    );
+    const image = await withThumbnail(session.uploadId);
     const storage = new ObjectStorageRepository(stack.s3);
     const bucket = stack.resources.thumbnailsBucket;
     const prefix = renditionPrefix(userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice'), session.uploadId);
