@@ -58,6 +58,22 @@ describe('derived images and the source version they were made from', () => {
     };
   }
 
+  /** Until the save's statement waits on a row lock (held by `session`), not answered from an older snapshot. */
+  async function blockedSave(session: Client, what: string): Promise<void> {
+    await waitFor(
+      async () => {
+        // Inside its open transaction the session would otherwise see the activity it saw first.
+        await session.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await session.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR SHARE OF s%'`,
+        );
+        return rows[0]!.n > 0 || undefined;
+      },
+      { what, timeoutMs: 20_000 },
+    );
+  }
+
   async function readyUpload(eTag = 'v1') {
     const upload = newUploadRow('erin');
     await new UploadRepository(db.prisma).create(upload);
@@ -139,22 +155,33 @@ describe('derived images and the source version they were made from', () => {
         upload.originalKey,
       ]);
       const saving = renditions.save(rendition(upload, 'card', source));
+      saving.catch(() => undefined);
       // The save is blocked on the source row, not answered from a snapshot that predates it.
-      await waitFor(
-        async () => {
-          const { rows } = await verdictSession.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR SHARE OF s, u%'`,
-          );
-          return rows[0]!.n > 0 || undefined;
-        },
-        { what: 'the save to wait for the verdict', timeoutMs: 20_000 },
-      );
+      await blockedSave(verdictSession, 'the save to wait for the verdict');
       await verdictSession.query('COMMIT');
       expect((await saving).result).toBe('source-gone');
       expect(await renditions.listForUpload(upload.id)).toEqual([]);
     } finally {
       await verdictSession.end();
+    }
+  });
+
+  it('a save that meets the owner deleting the upload waits for it, then refuses', async () => {
+    const renditions = new RenditionRepository(db.prisma);
+    const { upload, source } = await readyUpload('v1');
+    const deleting = new Client({ connectionString: db.url });
+    await deleting.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
+      const saving = renditions.save(rendition(upload, 'card', source));
+      saving.catch(() => undefined);
+      await blockedSave(deleting, 'the save to wait for the deletion');
+      await deleting.query('COMMIT');
+      expect((await saving).result).toBe('source-gone');
+      expect(await db.prisma.rendition.count({ where: { uploadId: upload.id } })).toBe(0);
+    } finally {
+      await deleting.end();
     }
   });
 });

@@ -98,7 +98,7 @@ export class RenditionRepository {
 
   /**
    * Saves a derived image only while its source is still accepted at the ETag it was made from:
-   * the source's verdict row and its upload are locked FOR SHARE in the same statement, so a
+   * its upload and the source's verdict row are locked FOR SHARE in the same statement, so a
    * verdict on newer bytes, a rejection or a deletion either commits first (and nothing is saved:
    * the caller deletes the object it just wrote) or waits for this row and then drops it. A
    * re-render of the same version writes the same key and row (idempotent).
@@ -108,11 +108,15 @@ export class RenditionRepository {
     const rows = await withDb(
       () =>
         this.prisma.$queryRaw<{ saved: number; previousKey: string | null }[]>`
-        WITH source AS (
-          SELECT 1 FROM stored_objects s JOIN uploads u ON u.id = s.upload_id
+        WITH owner AS (
+          -- The upload first, then the source's verdict row: the order in which deleting an
+          -- upload (its row, then by cascade the verdicts) takes them, so the two never deadlock.
+          SELECT id FROM uploads WHERE id = ${r.uploadId}::uuid AND status IN ('PENDING', 'PROCESSING', 'READY')
+          FOR SHARE
+        ), source AS (
+          SELECT 1 FROM stored_objects s JOIN owner ON owner.id = s.upload_id
           WHERE s.bucket = ${r.sourceBucket} AND s.key = ${r.sourceKey} AND s.e_tag = ${r.sourceETag} AND s.accepted
-            AND s.upload_id = ${r.uploadId}::uuid AND u.status IN ('PENDING', 'PROCESSING', 'READY')
-          FOR SHARE OF s, u
+          FOR SHARE OF s
         ), previous AS (
           SELECT key FROM renditions WHERE upload_id = ${r.uploadId}::uuid AND name = ${r.name}
         ), saved AS (
