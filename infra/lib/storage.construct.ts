@@ -55,7 +55,18 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.originals = { bucket: this.uploadBucket('Originals', props), prefix: ORIGINALS_PREFIX };
+    // Rejected objects of both kinds are quarantined in the originals bucket, which nothing
+    // public reads (quarantineLocation); its lifecycle rule is what expires them.
+    this.originals = {
+      bucket: this.uploadBucket('Originals', props, [
+        {
+          id: 'expire-quarantine',
+          prefix: QUARANTINE_PREFIX,
+          expiration: Duration.days(props.quarantineRetentionDays),
+        },
+      ]),
+      prefix: ORIGINALS_PREFIX,
+    };
     this.thumbnails = { bucket: this.uploadBucket('Thumbnails', props), prefix: THUMBNAILS_PREFIX };
   }
 
@@ -63,7 +74,7 @@ export class Storage extends Construct {
     return [this.originals, this.thumbnails];
   }
 
-  private uploadBucket(id: string, props: StorageProps): s3.Bucket {
+  private uploadBucket(id: string, props: StorageProps, rules: s3.LifecycleRule[] = []): s3.Bucket {
     return new s3.Bucket(this, id, {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       // SSE-S3: presigned PUTs then need no KMS permission, and the data key costs nothing.
@@ -77,11 +88,7 @@ export class Storage extends Construct {
       serverAccessLogsPrefix: `s3/${id.toLowerCase()}/`,
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        {
-          id: 'expire-quarantine',
-          prefix: QUARANTINE_PREFIX,
-          expiration: Duration.days(props.quarantineRetentionDays),
-        },
+        ...rules,
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -8,6 +8,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { RENDITIONS_PREFIX } from '../../libs/contracts/src/object-key';
 import type { UploadBucket } from './storage.construct';
 
 /** Where CloudFront reaches the API for the render route. */
@@ -47,8 +48,10 @@ export interface ThumbnailCdnProps {
 
 /**
  * CloudFront in front of the thumbnails bucket through origin access control. The API builds
- * thumbnail URLs as `${CDN_BASE_URL}/${key}`, so the origin is the bucket root; a deny statement
- * keeps CloudFront to the thumbnails prefix (quarantined objects are never served).
+ * thumbnail and rendition URLs as `${CDN_BASE_URL}/${key}` of the worker's re-encoded objects
+ * (`renditions/…`), so the origin is the bucket root and a deny statement keeps CloudFront to
+ * that prefix: a client's own thumbnail bytes (`thumbnails/…`, the worker deletes them once
+ * re-encoded) and anything else in the bucket are never served, whatever the URL.
  */
 export class ThumbnailCdn extends Construct {
   readonly distribution: cloudfront.Distribution;
@@ -56,7 +59,7 @@ export class ThumbnailCdn extends Construct {
 
   constructor(scope: Construct, id: string, props: ThumbnailCdnProps) {
     super(scope, id);
-    const { bucket, prefix } = props.thumbnails;
+    const { bucket } = props.thumbnails;
     // The client uploads the thumbnail bytes itself; these headers stop a browser from running
     // anything that is not really an image, should one slip past the worker.
     const headers = (this.headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
@@ -90,8 +93,8 @@ export class ThumbnailCdn extends Construct {
         effect: iam.Effect.DENY,
         principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
         actions: ['s3:GetObject'],
-        // Renditions (pre-made sizes) are derived by the worker, never uploaded, so they are served too.
-        notResources: [bucket.arnForObjects(`${prefix}*`), bucket.arnForObjects('renditions/*')],
+        // Only what the worker derived and re-encoded (the `thumb` and the pre-made sizes).
+        notResources: [bucket.arnForObjects(`${RENDITIONS_PREFIX}*`)],
       }),
     );
 

@@ -391,10 +391,13 @@ export class UploadPlatformStack extends Stack {
     const { uploadBuckets, thumbnails } = this.storage;
     const { uploadsQueue, deadLetterQueue } = this.messaging;
     this.allowObjects(worker, ['s3:GetObject', 's3:DeleteObject'], uploadBuckets);
-    this.allowObjects(worker, ['s3:PutObject'], [thumbnails]);
-    this.allowObjects(worker, ['s3:PutObject'], uploadBuckets, QUARANTINE_PREFIX);
+    // Quarantine is only ever written to the private originals bucket (quarantineLocation), and
+    // the only objects the worker makes are its re-encoded renditions: it writes nothing a
+    // client's event could be raised for, nor anything under a prefix the CDN serves unchecked.
+    this.allowObjects(worker, ['s3:PutObject'], [this.storage.originals], QUARANTINE_PREFIX);
     this.allowObjects(worker, ['s3:PutObject'], [thumbnails], RENDITIONS_PREFIX);
-    // An erasure removes every object of the user, quarantined copies and renditions included.
+    // An erasure removes every object of the user, quarantined copies (also those an earlier
+    // release left in the thumbnails bucket) and renditions included.
     this.allowObjects(worker, ['s3:DeleteObject'], uploadBuckets, QUARANTINE_PREFIX);
     this.allowObjects(worker, ['s3:DeleteObject'], [thumbnails], RENDITIONS_PREFIX);
     // The sweep aborts ended multipart sessions, and the strays it lists under their keys.

@@ -121,16 +121,27 @@ describe('storage', () => {
     }
   });
 
-  it('aborts stale multipart uploads, expires the quarantine, and leaves versioning off', () => {
+  it('aborts stale multipart uploads, expires the quarantine in the originals bucket, and leaves versioning off', () => {
     for (const { props } of uploadBuckets()) {
       expect(props.LifecycleConfiguration).toEqual({
         Rules: expect.arrayContaining([
           expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
-          expect.objectContaining({ Prefix: 'quarantine/', ExpirationInDays: 30, Status: 'Enabled' }),
         ]),
       });
       expect(props.VersioningConfiguration).toBeUndefined();
     }
+    // Rejected objects of both kinds are quarantined in the private originals bucket only.
+    const rules = (id: string) =>
+      (resource(template, 'AWS::S3::Bucket', id).props as { LifecycleConfiguration: { Rules: unknown[] } })
+        .LifecycleConfiguration.Rules;
+    expect(rules('StorageOriginals')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'quarantine/', ExpirationInDays: 30, Status: 'Enabled' }),
+      ]),
+    );
+    expect(rules('StorageThumbnails')).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ Prefix: 'quarantine/' })]),
+    );
   });
 });
 
@@ -329,7 +340,7 @@ describe('scaling', () => {
 });
 
 describe('edge', () => {
-  it('serves thumbnails through CloudFront with origin access control, and only the thumbnails prefix', () => {
+  it('serves thumbnails through CloudFront with origin access control, and only the worker-made renditions', () => {
     const thumbnails = resource(template, 'AWS::S3::Bucket', 'StorageThumbnails').id;
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
@@ -349,14 +360,20 @@ describe('edge', () => {
           Match.objectLike({
             Effect: 'Deny',
             Principal: { Service: 'cloudfront.amazonaws.com' },
-            NotResource: [
-              { 'Fn::Join': ['', [arnOf(thumbnails), '/thumbnails/*']] },
-              { 'Fn::Join': ['', [arnOf(thumbnails), '/renditions/*']] },
-            ],
+            // Never `thumbnails/` (a client's bytes, before or without the worker's re-encoding):
+            // what the CDN serves is only what the worker wrote.
+            NotResource: { 'Fn::Join': ['', [arnOf(thumbnails), '/renditions/*']] },
           }),
         ]),
       },
     });
+    const cdnStatements = Object.values(
+      template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: ref(thumbnails) } }),
+    )
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => JSON.stringify(statement).includes('cloudfront.amazonaws.com'));
+    expect(cdnStatements).toHaveLength(2);
+    expect(JSON.stringify(cdnStatements)).not.toContain('/thumbnails/');
   });
 
   it('sends /v1/render/* to the API, cached on path, signed query and the format negotiated from Accept', () => {
@@ -538,7 +555,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets the worker write only thumbnails, renditions and quarantined copies', () => {
+  it('lets the worker write only renditions, and quarantined copies in the originals bucket', () => {
     const [originals, thumbnails] = ['StorageOriginals', 'StorageThumbnails'].map(
       (prefix) => resource(template, 'AWS::S3::Bucket', prefix).id,
     );
@@ -550,14 +567,9 @@ describe('least privilege', () => {
       )
       .flatMap(({ statement }) => list(statement.Resource));
     expect(puts).toEqual(
-      expect.arrayContaining([
-        objects(thumbnails!, 'thumbnails/'),
-        objects(originals!, 'quarantine/'),
-        objects(thumbnails!, 'quarantine/'),
-        objects(thumbnails!, 'renditions/'),
-      ]),
+      expect.arrayContaining([objects(originals!, 'quarantine/'), objects(thumbnails!, 'renditions/')]),
     );
-    expect(puts).toHaveLength(4);
+    expect(puts).toHaveLength(2);
   });
 
   it('never lets the worker delete from the DLQ', () => {

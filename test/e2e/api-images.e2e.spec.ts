@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_USER_KEY_SECRET } from '@lib/config';
-import { originalKey, userKeyFor } from '@lib/contracts';
+import { derivedVersion, originalKey, renditionPrefix, userKeyFor } from '@lib/contracts';
+import { ObjectStorageRepository } from '@lib/storage';
 import type { PrismaService } from '@lib/database';
 import { makeJpeg, waitFor } from '@lib/testing';
 import { ApiClient, ImageBody } from '../support/api-client';
@@ -26,6 +27,16 @@ describe('image queries and deletion', () => {
     await prisma.$disconnect();
     await stack.stop();
   });
+
+  function withThumbnail(uploadId: string): Promise<ImageBody> {
+    return waitFor(
+      async () => {
+        const status = await alice.status(uploadId);
+        return status.image?.thumbnailUrl ? status.image : undefined;
+      },
+      { what: 'a thumbnail' },
+    );
+  }
 
   /** Rows as the worker would write them, for paging tests that need many images. */
   async function seedImages(userId: string, count: number, createdAt: Date): Promise<void> {
@@ -114,18 +125,15 @@ describe('image queries and deletion', () => {
 
   it('serves thumbnails from the CDN when CDN_BASE_URL is set, originals as presigned GETs', async () => {
     const session = await alice.upload(await makeJpeg(640, 480), 'image/jpeg');
-    const image = await waitFor(
-      async () => {
-        const status = await alice.status(session.uploadId);
-        return status.image?.thumbnailUrl ? status.image : undefined;
-      },
-      { what: 'a thumbnail' },
+    const image = await withThumbnail(session.uploadId);
+    // The served thumbnail is the worker's re-encoding, never an object a client wrote, under a
+    // key naming the verified version it was made from (keyed, so no ETag in the URL).
+    const verified = await prisma.image.findUniqueOrThrow({ where: { uploadId: session.uploadId } });
+    const version = derivedVersion(LOCAL_USER_KEY_SECRET, { key: verified.key, eTag: verified.eTag });
+    expect(image.thumbnailUrl).toBe(
+      `https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.${version}.webp`,
     );
-    // The served thumbnail is the worker's re-encoding, never an object a client wrote.
-    expect(image!.thumbnailUrl).toBe(
-      `https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.webp`,
-    );
-    expect(new URL(image!.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
+    expect(new URL(image.originalUrl).searchParams.get('X-Amz-Signature')).toBeTruthy();
   });
 
   it('deletes the objects and then the rows, idempotently', async () => {
@@ -141,5 +149,18 @@ describe('image queries and deletion', () => {
     expect((await alice.request('GET', `/v1/uploads/${session.uploadId}`)).status).toBe(404);
     expect((await fetch(objectUrl)).status).toBe(404);
     expect(await prisma.storedObject.count({ where: { uploadId: session.uploadId } })).toBe(0);
+  });
+
+  it('deletes every derived object under the image, also one no row names yet (a render in flight)', async () => {
+    const session = await alice.upload(await makeJpeg(200, 100), 'image/jpeg');
+    const image = await withThumbnail(session.uploadId);
+    const storage = new ObjectStorageRepository(stack.s3);
+    const bucket = stack.resources.thumbnailsBucket;
+    const prefix = renditionPrefix(userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice'), session.uploadId);
+    await storage.put(bucket, `${prefix}card.0123456789abcdef.webp`, await makeJpeg(10, 10), 'image/webp');
+    expect((await storage.listKeys(bucket, prefix)).keys.length).toBeGreaterThanOrEqual(2);
+
+    expect((await alice.request('DELETE', `/v1/images/${image.id}`)).status).toBe(204);
+    expect((await storage.listKeys(bucket, prefix)).keys).toEqual([]);
   });
 });

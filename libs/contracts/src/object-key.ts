@@ -49,8 +49,34 @@ export function isUploadKey(key: string): boolean {
  */
 export const RENDITIONS_PREFIX = 'renditions/';
 
-export function renditionKey(userKey: string, uploadId: string, name: string, extension: string): string {
-  return `${RENDITIONS_PREFIX}${userKey}/${uploadId}/${name}.${extension}`;
+/** Every derived object of an upload is under this prefix (deleting an image empties it). */
+export function renditionPrefix(userKey: string, uploadId: string): string {
+  return `${RENDITIONS_PREFIX}${userKey}/${uploadId}/`;
+}
+
+/**
+ * `version` names the source version the object was made from (derivedVersion), so an object
+ * made from old bytes never shares a key with one made from new bytes: a late write of a stale
+ * rendition cannot overwrite a good one, and deleting it cannot delete the good one.
+ */
+export function renditionKey(
+  userKey: string,
+  uploadId: string,
+  name: string,
+  version: string,
+  extension: string,
+): string {
+  return `${renditionPrefix(userKey, uploadId)}${name}.${version}.${extension}`;
+}
+
+/**
+ * Where a rejected object is kept for a person to look at: always the private originals
+ * bucket (the thumbnails bucket is the one the CDN fronts), under `quarantine/` and the key's
+ * own role prefix (`quarantine/originals/…`, `quarantine/thumbnails/…`), so erasure finds it
+ * by the user's prefixes and one lifecycle rule expires it.
+ */
+export function quarantineLocation(key: string, buckets: { originalsBucket: string }): { bucket: string; key: string } {
+  return { bucket: buckets.originalsBucket, key: `${QUARANTINE_PREFIX}${key}` };
 }
 
 /** The pseudonym an upload's keys are under, read from its original's key (null outside the layout). */

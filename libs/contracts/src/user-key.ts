@@ -8,3 +8,15 @@ import { createHmac } from 'node:crypto';
 export function userKeyFor(secret: string, userId: string): string {
   return createHmac('sha256', secret).update(`user-key-v1\n${userId}`, 'utf8').digest('hex').slice(0, 32);
 }
+
+/**
+ * Names one version of a source object in the keys of what is derived from it: keyed, so the
+ * key carries neither the ETag (an MD5 of the bytes for single-part uploads) nor anything that
+ * confirms a guessed one; deterministic, so re-rendering the same version writes the same key.
+ */
+export function derivedVersion(secret: string, source: { key: string; eTag: string }): string {
+  return createHmac('sha256', secret)
+    .update(`derived-v1\n${source.key}\n${source.eTag}`, 'utf8')
+    .digest('hex')
+    .slice(0, 16);
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../../generated/prisma/client';
 import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
-import { withDb, withDbOrUploadGone } from './prisma-error';
+import { withDb } from './prisma-error';
 
 export interface RenditionWork {
   uploadId: string;
@@ -26,7 +26,40 @@ export interface RenditionRecord {
   bytes: number;
   width: number;
   height: number;
+  /** The source object version it was made from (see DerivedSource). */
+  sourceBucket: string;
+  sourceKey: string;
+  sourceETag: string;
 }
+
+/** The object version a derived image is made from: the verified original, or a client's thumbnail. */
+export interface DerivedSource {
+  bucket: string;
+  key: string;
+  eTag: string;
+}
+
+/**
+ * `saved`: the row now names this object. `source-gone`: the source is no longer accepted at
+ * that ETag (replaced, rejected, deleted) or the upload is gone or rejected; nothing was saved.
+ * `replacedKey`: another object the row named before (made from another version), now unlinked.
+ */
+export interface SaveResult {
+  result: 'saved' | 'source-gone';
+  replacedKey: string | null;
+}
+
+/**
+ * True while a derived row's source is still what it was made from: the source object accepted
+ * at that ETag, for this upload, and the upload neither rejected nor expired. `r` is the row.
+ */
+const SOURCE_STILL_VALID = Prisma.sql`EXISTS (
+  SELECT 1 FROM stored_objects s JOIN uploads su ON su.id = s.upload_id
+  WHERE s.bucket = r.source_bucket AND s.key = r.source_key AND s.e_tag = r.source_e_tag AND s.accepted
+    AND s.upload_id = r.upload_id AND su.status IN ('PENDING', 'PROCESSING', 'READY'))`;
+
+const RECORD_COLUMNS = Prisma.sql`r.upload_id AS "uploadId", r.name, r.bucket, r.key, r.content_type AS "contentType",
+  r.bytes, r.width, r.height, r.source_bucket AS "sourceBucket", r.source_key AS "sourceKey", r.source_e_tag AS "sourceETag"`;
 
 /** A claim older than this is taken to belong to a worker that died mid-way. */
 const CLAIM_TIMEOUT = '5 minutes';
@@ -66,19 +99,53 @@ export class RenditionRepository {
   }
 
   /**
-   * Idempotent: a re-render after a lost claim overwrites the same key and row. `upload-gone`:
-   * the upload was deleted (its owner removed the image) while this was rendered; nothing saved.
+   * Saves a derived image only while its source is still accepted at the ETag it was made from:
+   * its upload and the source's verdict row are locked FOR SHARE in the same statement, so a
+   * verdict on newer bytes, a rejection or a deletion either commits first (and nothing is saved:
+   * the caller deletes the object it just wrote) or waits for this row and then drops it. A
+   * re-render of the same version writes the same key and row (idempotent).
    */
-  async save(record: RenditionRecord): Promise<'saved' | 'upload-gone'> {
-    const { uploadId, name, ...rest } = record;
-    const saved = await withDbOrUploadGone(() =>
-      this.prisma.rendition.upsert({
-        where: { uploadId_name: { uploadId, name } },
-        create: record,
-        update: rest,
-      }),
+  async save(record: RenditionRecord): Promise<SaveResult> {
+    const r = record;
+    const rows = await withDb(
+      () =>
+        this.prisma.$queryRaw<{ saved: number; previousKey: string | null }[]>`
+        WITH owner AS (
+          -- The upload first, then the source's verdict row: the order in which deleting an
+          -- upload (its row, then by cascade the verdicts) takes them, so the two never deadlock.
+          SELECT id FROM uploads WHERE id = ${r.uploadId}::uuid AND status IN ('PENDING', 'PROCESSING', 'READY')
+          FOR SHARE
+        ), source AS (
+          SELECT 1 FROM stored_objects s JOIN owner ON owner.id = s.upload_id
+          WHERE s.bucket = ${r.sourceBucket} AND s.key = ${r.sourceKey} AND s.e_tag = ${r.sourceETag} AND s.accepted
+          FOR SHARE OF s
+        ), previous AS (
+          SELECT key FROM renditions WHERE upload_id = ${r.uploadId}::uuid AND name = ${r.name}
+        ), saved AS (
+          INSERT INTO renditions
+            (upload_id, name, bucket, key, content_type, bytes, width, height, source_bucket, source_key, source_e_tag)
+          SELECT ${r.uploadId}::uuid, ${r.name}, ${r.bucket}, ${r.key}, ${r.contentType}, ${r.bytes}, ${r.width},
+            ${r.height}, ${r.sourceBucket}, ${r.sourceKey}, ${r.sourceETag}
+          FROM source
+          ON CONFLICT (upload_id, name) DO UPDATE SET
+            bucket = EXCLUDED.bucket, key = EXCLUDED.key, content_type = EXCLUDED.content_type,
+            bytes = EXCLUDED.bytes, width = EXCLUDED.width, height = EXCLUDED.height,
+            source_bucket = EXCLUDED.source_bucket, source_key = EXCLUDED.source_key,
+            source_e_tag = EXCLUDED.source_e_tag
+          RETURNING 1
+        ), invalidated AS (
+          -- The replaced object's URL may be cached at the edge; it goes with the object.
+          INSERT INTO cdn_invalidations (id, path)
+          SELECT gen_random_uuid(), '/' || p.key FROM previous p WHERE p.key <> ${r.key} AND EXISTS (SELECT 1 FROM saved)
+        )
+        SELECT (SELECT count(*) FROM saved)::int AS saved, (SELECT key FROM previous) AS "previousKey"`,
     );
-    return saved === 'upload-gone' ? saved : 'saved';
+    const row = rows[0];
+    if (!row?.saved) return { result: 'source-gone', replacedKey: null };
+    return {
+      result: 'saved',
+      replacedKey: row.previousKey !== null && row.previousKey !== r.key ? row.previousKey : null,
+    };
   }
 
   /** A failed attempt hands its claim back, so the retry is timed by its backoff alone. */
@@ -95,6 +162,24 @@ export class RenditionRepository {
   async takeDerived(uploadId: string, names: { only?: string[]; except?: string[] } = {}): Promise<RenditionRecord[]> {
     const only = names.only ? Prisma.sql`AND name = ANY(${names.only}::text[])` : Prisma.empty;
     const except = names.except ? Prisma.sql`AND NOT (name = ANY(${names.except}::text[]))` : Prisma.empty;
+    return this.take(uploadId, Prisma.sql`${only} ${except}`);
+  }
+
+  /** Derived rows of an upload whose source is no longer accepted at the ETag they were made from. */
+  async listInvalid(uploadId: string): Promise<RenditionRecord[]> {
+    return withDb(
+      () =>
+        this.prisma.$queryRaw<RenditionRecord[]>`
+        SELECT ${RECORD_COLUMNS} FROM renditions r WHERE r.upload_id = ${uploadId}::uuid AND NOT ${SOURCE_STILL_VALID}`,
+    );
+  }
+
+  /** Removes those of `keys` that are still invalid (a row re-made meanwhile from valid bytes stays). */
+  async takeInvalid(uploadId: string, keys: string[]): Promise<RenditionRecord[]> {
+    return this.take(uploadId, Prisma.sql`AND key = ANY(${keys}::text[]) AND NOT ${SOURCE_STILL_VALID}`);
+  }
+
+  private async take(uploadId: string, filter: Prisma.Sql): Promise<RenditionRecord[]> {
     return withDb(
       () =>
         this.prisma.$queryRaw<RenditionRecord[]>`
@@ -103,11 +188,11 @@ export class RenditionRepository {
           -- the old claims time out.
           UPDATE uploads SET renditions_claimed_at = NULL, thumbnail_claimed_at = NULL WHERE id = ${uploadId}::uuid
         ), dropped AS (
-          DELETE FROM renditions WHERE upload_id = ${uploadId}::uuid ${only} ${except}
-          RETURNING upload_id AS "uploadId", name, bucket, key, content_type AS "contentType", bytes, width, height
+          DELETE FROM renditions r WHERE r.upload_id = ${uploadId}::uuid ${filter}
+          RETURNING ${RECORD_COLUMNS}
         ), invalidated AS (
-          -- The next derived image takes the same key, so the CDN's copy of the dropped one must
-          -- go with it (the outbox the worker drains; same statement, so never one without the other).
+          -- The CDN's copy of a dropped object goes with it (the outbox the worker drains; same
+          -- statement, so never one without the other).
           INSERT INTO cdn_invalidations (id, path) SELECT gen_random_uuid(), '/' || key FROM dropped
         )
         SELECT * FROM dropped`,

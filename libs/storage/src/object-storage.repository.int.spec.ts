@@ -48,7 +48,7 @@ describe('ObjectStorageRepository against the S3 emulator', () => {
 
   it('moves an object under another key', async () => {
     await storage.put(bucket, 'originals/u/x', body, 'image/jpeg');
-    await storage.move(bucket, 'originals/u/x', 'quarantine/originals/u/x');
+    await storage.move(bucket, 'originals/u/x', { bucket, key: 'quarantine/originals/u/x' });
     expect(await storage.head(bucket, 'originals/u/x')).toBeNull();
     expect((await storage.head(bucket, 'quarantine/originals/u/x'))?.size).toBe(body.length);
   });

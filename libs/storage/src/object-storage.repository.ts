@@ -248,10 +248,11 @@ export class ObjectStorageRepository {
     }
   }
 
-  async move(bucket: string, key: string, toKey: string): Promise<void> {
+  /** Copies then deletes; `to` may be in another bucket (quarantine is always the private one). */
+  async move(bucket: string, key: string, to: { bucket: string; key: string }): Promise<void> {
     try {
       await this.s3.send(
-        new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURIComponent(key)}` }),
+        new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: `${bucket}/${encodeURIComponent(key)}` }),
       );
     } catch (error) {
       if (isAwsNotFound(error)) return;

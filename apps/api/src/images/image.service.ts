@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { imageCdnPaths } from '@lib/cdn';
-import { userKeyFor } from '@lib/contracts';
+import { renditionPrefix, userKeyFor } from '@lib/contracts';
 import { ImageCursor, ImageRepository, UploadRepository } from '@lib/database';
 import { errors } from '@lib/errors';
 import { ObjectStorageRepository } from '@lib/storage';
@@ -59,21 +59,33 @@ export class ImageService {
    * Objects first, then rows: if the objects cannot be deleted the rows stay and the call
    * can be repeated; the reverse order could leave bytes nobody can find. Deleting what is
    * already gone succeeds, so the call is idempotent (and says nothing about other users).
+   * Derived objects go by their prefix, not by the rows (a render in flight may have written
+   * one no row names yet), and the prefix is emptied again once the rows are gone: a render
+   * that saves after that finds no upload and deletes its own object.
    */
   async delete(user: AuthUser, id: string): Promise<void> {
     const image = await this.images.findOwned(user.id, id);
     if (!image) return;
     const upload = await this.uploads.findById(image.uploadId);
-    await this.storage.delete(image.bucket, image.key);
-    // The client's thumbnail upload and the served (re-encoded) thumbnail are two objects.
-    for (const key of new Set([upload?.thumbnailKey, image.thumbnailKey])) {
-      if (key) await this.storage.delete(this.config.storage.thumbnailsBucket, key);
-    }
-    for (const rendition of image.renditions) await this.storage.delete(rendition.bucket, rendition.key);
     const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    const derived = renditionPrefix(userKey, image.uploadId);
+    await this.storage.delete(image.bucket, image.key);
+    if (upload?.thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, upload.thumbnailKey);
+    await this.deleteUnder(this.config.storage.thumbnailsBucket, derived);
     await this.images.deleteUpload(
       image.uploadId,
       imageCdnPaths({ userKey, uploadId: image.uploadId, imageId: image.id }),
     );
+    await this.deleteUnder(this.config.storage.thumbnailsBucket, derived);
+  }
+
+  private async deleteUnder(bucket: string, prefix: string): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.storage.listKeys(bucket, prefix, token);
+      const failed = await this.storage.deleteMany(bucket, page.keys);
+      if (failed.length > 0) throw errors.dependencyUnavailable('S3');
+      token = page.nextToken;
+    } while (token);
   }
 }

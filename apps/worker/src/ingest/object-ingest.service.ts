@@ -7,7 +7,7 @@ import {
   ObjectRole,
   parseObjectKey,
   parseUploadEventMessage,
-  QUARANTINE_PREFIX,
+  quarantineLocation,
   RejectionReason,
   THUMBNAIL_RENDITION,
   UploadEventMessage,
@@ -145,9 +145,12 @@ export class ObjectIngestService {
       verdict = this.verdict({ ...subject, ...UNDECLARED }, head, unknownUpload());
       result = await this.outcomes.record(verdict);
     }
+    // A render that was in flight across this verdict may have saved what it made from the old
+    // bytes just before the verdict committed; whatever no longer matches its source goes now.
+    if (subject.upload) await this.renditions.dropInvalid(subject.upload.id);
     if (!verdict.accepted && head) await this.dispose(subject.message);
-    if (result === 'applied' && serveThumbnail && subject.upload && thumbnail) {
-      await this.serveThumbnail(subject, subject.upload, thumbnail);
+    if (result === 'applied' && serveThumbnail && subject.upload && head && thumbnail) {
+      await this.serveThumbnail(subject, subject.upload, head, thumbnail);
     }
     this.logger.log({
       msg: 'object judged',
@@ -231,8 +234,18 @@ export class ObjectIngestService {
     }
   }
 
-  private async serveThumbnail(subject: Subject, upload: UploadRecord, thumbnail: RenderedImage): Promise<void> {
-    await this.renditions.store(upload.id, upload.userId, THUMBNAIL_RENDITION, thumbnail);
+  private async serveThumbnail(
+    subject: Subject,
+    upload: UploadRecord,
+    head: ObjectHead,
+    thumbnail: RenderedImage,
+  ): Promise<void> {
+    const { bucket, key } = subject.message;
+    await this.renditions.store(upload.id, upload.userId, THUMBNAIL_RENDITION, thumbnail, {
+      bucket,
+      key,
+      eTag: head.eTag,
+    });
     // The client's own bytes are never served (nor left where the CDN could reach them).
     if (subject.role === 'THUMBNAIL') await this.storage.delete(subject.message.bucket, subject.message.key);
   }
@@ -329,7 +342,7 @@ export class ObjectIngestService {
   /** A rejected object is never served: delete it, or keep it aside for a person to look at. */
   private async dispose(message: UploadEventMessage): Promise<void> {
     if (this.config.inspection.rejectedObjectAction === 'quarantine') {
-      await this.storage.move(message.bucket, message.key, QUARANTINE_PREFIX + message.key);
+      await this.storage.move(message.bucket, message.key, quarantineLocation(message.key, this.config.storage));
     } else {
       await this.storage.delete(message.bucket, message.key);
     }

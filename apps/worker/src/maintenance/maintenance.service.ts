@@ -5,7 +5,7 @@ import { EndedMultipartSession, OverdueUpload, ThumbnailWork, UploadMaintenanceR
 import { renderThumbnail } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
 import { ObjectStorageRepository } from '@lib/storage';
-import { RenditionService } from '../renditions/rendition.service';
+import { RenditionService, verifiedOriginal } from '../renditions/rendition.service';
 import { BackgroundItems } from './background-items';
 
 const BATCH = 20;
@@ -93,7 +93,7 @@ export class MaintenanceService {
         timeoutSeconds: this.config.inspection.decodeTimeoutSeconds,
       }),
     );
-    return this.renditions.store(work.uploadId, work.userId, THUMBNAIL_RENDITION, thumbnail);
+    return this.renditions.store(work.uploadId, work.userId, THUMBNAIL_RENDITION, thumbnail, verifiedOriginal(work));
   }
 
   /**

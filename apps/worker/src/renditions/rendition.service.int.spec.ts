@@ -96,4 +96,65 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
     expect(await renditionObjects(userId, uploadId)).toEqual([]);
   });
+
+  /** A verdict on the same original, as the worker would store it for a newer event. */
+  async function newerVerdict(uploadId: string, accepted: boolean): Promise<void> {
+    const image = await prisma.image.findUniqueOrThrow({ where: { uploadId } });
+    const base = {
+      bucket: image.bucket,
+      key: image.key,
+      role: 'ORIGINAL' as const,
+      uploadId,
+      userId: image.userId,
+      sequencer: '0B',
+      eTag: 'other-bytes',
+      bytes: image.bytes,
+    };
+    const applied = await new ObjectOutcomeRepository(prisma).record(
+      accepted
+        ? { ...base, accepted, contentType: 'image/jpeg', width: 300, height: 1200, url: image.url }
+        : { ...base, accepted, reason: 'not-an-image', detail: 'replaced by something else' },
+    );
+    expect(applied).toBe('applied');
+  }
+
+  /** The repository, with the newer verdict stored just before its first save: the render was in flight. */
+  function verdictBeforeFirstSave(uploadId: string, accepted: boolean): RenditionRepository {
+    const renditions = new RenditionRepository(prisma);
+    const save = renditions.save.bind(renditions);
+    let raced = false;
+    renditions.save = async (record) => {
+      if (!raced) {
+        raced = true;
+        await newerVerdict(uploadId, accepted);
+      }
+      return save(record);
+    };
+    return renditions;
+  }
+
+  it.each([
+    ['replaced by other accepted bytes', true],
+    ['replaced by rejected bytes', false],
+  ])('leaves no rendition behind when the original is %s while it renders', async (_what, accepted) => {
+    const { uploadId, userId } = await readyImage();
+    expect(await service(verdictBeforeFirstSave(uploadId, accepted)).makeMissing()).toBe(0);
+    expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
+    expect(await renditionObjects(userId, uploadId)).toEqual([]);
+  });
+
+  it('drops, after the verdict, what a render saved from the old bytes just before it', async () => {
+    const { uploadId, userId } = await readyImage();
+    const renditions = service(new RenditionRepository(prisma));
+    expect(await renditions.makeMissing()).toBe(1);
+    const made = await renditionObjects(userId, uploadId);
+    expect(made.length).toBeGreaterThan(0);
+    await newerVerdict(uploadId, true);
+    await renditions.dropInvalid(uploadId);
+    expect(await prisma.rendition.count({ where: { uploadId } })).toBe(0);
+    expect(await renditionObjects(userId, uploadId)).toEqual([]);
+    // Their CDN paths are queued for invalidation with them.
+    const queued = await prisma.cdnInvalidation.findMany({ where: { path: { in: made.map((k) => `/${k}`) } } });
+    expect(queued).toHaveLength(made.length);
+  });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { renditionKey, THUMBNAIL_RENDITION, userKeyFor } from '@lib/contracts';
-import { RenditionRepository, RenditionWork } from '@lib/database';
+import { derivedVersion, renditionKey, THUMBNAIL_RENDITION, userKeyFor } from '@lib/contracts';
+import { DerivedSource, RenditionRepository, RenditionWork } from '@lib/database';
 import { errors } from '@lib/errors';
 import { RenderedImage, renderRenditions } from '@lib/imaging';
 import { ObjectStorageRepository, ScratchDirectory } from '@lib/storage';
@@ -68,10 +68,20 @@ export class RenditionService {
     });
   }
 
-  /** Stores one derived image of an upload; false when the upload was deleted meanwhile. */
-  async store(uploadId: string, userId: string, name: string, image: RenderedImage): Promise<boolean> {
+  /**
+   * Stores one derived image of an upload, made from `source` (that exact version); false when
+   * the source stopped being accepted at that version meanwhile (replaced, rejected, deleted).
+   */
+  async store(
+    uploadId: string,
+    userId: string,
+    name: string,
+    image: RenderedImage,
+    source: DerivedSource,
+  ): Promise<boolean> {
     const bucket = this.config.storage.thumbnailsBucket;
-    const key = renditionKey(userKeyFor(this.config.userKeySecret, userId), uploadId, name, 'webp');
+    const version = derivedVersion(this.config.userKeySecret, source);
+    const key = renditionKey(userKeyFor(this.config.userKeySecret, userId), uploadId, name, version, 'webp');
     // Object first, row second: the API only links derived images whose bytes exist.
     await this.storage.put(bucket, key, image.body, image.contentType);
     const saved = await this.renditions.save({
@@ -83,15 +93,40 @@ export class RenditionService {
       bytes: image.body.length,
       width: image.width,
       height: image.height,
+      sourceBucket: source.bucket,
+      sourceKey: source.key,
+      sourceETag: source.eTag,
     });
-    if (saved === 'upload-gone') {
-      // The image was deleted while it was rendered: the API deleted the objects it knew of,
-      // and this one it could not, so it goes now rather than stay behind unlisted.
+    if (saved.result === 'source-gone') {
+      // Made from bytes that are no longer the image's (or of an image deleted meanwhile): no
+      // row names it, and its key is this version's alone, so deleting it touches nothing good.
       await this.storage.delete(bucket, key);
-      this.logger.log({ msg: 'derived image dropped: image deleted meanwhile', uploadId, name });
+      this.logger.log({ msg: 'derived image dropped: its source changed meanwhile', uploadId, name });
       return false;
     }
+    if (saved.replacedKey) await this.storage.delete(bucket, saved.replacedKey);
     return true;
+  }
+
+  /**
+   * Deletes every derived object of the upload whose source is no longer accepted at the
+   * version it was made from, then its row. Run after a verdict is stored, it catches what a
+   * render that was in flight across the verdict saved; objects first, so a failure leaves the
+   * rows to find them by again.
+   */
+  async dropInvalid(uploadId: string): Promise<void> {
+    const invalid = await this.renditions.listInvalid(uploadId);
+    if (invalid.length === 0) return;
+    for (const object of invalid) await this.storage.delete(object.bucket, object.key);
+    await this.renditions.takeInvalid(
+      uploadId,
+      invalid.map((r) => r.key),
+    );
+    this.logger.log({
+      msg: 'derived images of a replaced source dropped',
+      uploadId,
+      names: invalid.map((r) => r.name),
+    });
   }
 
   /**
@@ -117,8 +152,17 @@ export class RenditionService {
       }),
     );
     for (const [name, image] of rendered) {
-      if (!(await this.store(work.uploadId, work.userId, name, image))) return false;
+      if (!(await this.store(work.uploadId, work.userId, name, image, verifiedOriginal(work)))) return false;
     }
     return true;
   }
+}
+
+/** The verified original as the source of what is made from it. */
+export function verifiedOriginal(work: {
+  originalBucket: string;
+  originalKey: string;
+  originalETag: string;
+}): DerivedSource {
+  return { bucket: work.originalBucket, key: work.originalKey, eTag: work.originalETag };
 }
