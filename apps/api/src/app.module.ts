@@ -11,6 +11,7 @@ import { AdminErasureController, UserErasureController } from './erasure/erasure
 import { ErasureService } from './erasure/erasure.service';
 import { DevTokenController } from './auth/dev-token.controller';
 import { TokenService } from './auth/token.service';
+import { UserKeyService } from './auth/user-key.service';
 import { apiAwsProviders } from './aws.providers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -57,6 +58,7 @@ export class AppModule {
       providers: [
         ...apiAwsProviders,
         TokenService,
+        UserKeyService,
         { provide: APP_GUARD, useClass: AuthGuard },
         UploadService,
         UploadStatusService,

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { imageCdnPaths } from '@lib/cdn';
-import { userKeyFor } from '@lib/contracts';
 import { ImageCursor, ImageRepository, UploadRepository } from '@lib/database';
 import { errors } from '@lib/errors';
 import { ObjectStorageRepository } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
+import { UserKeyService } from '../auth/user-key.service';
 import { ImageUrlService } from './image-url.service';
 import { ImageDto, ImageListQueryDto, ImagePageDto, toImageDto } from './image.dto';
 
@@ -39,6 +39,7 @@ export class ImageService {
     private readonly uploads: UploadRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly urls: ImageUrlService,
+    private readonly userKeys: UserKeyService,
   ) {}
 
   async list(user: AuthUser, query: ImageListQueryDto): Promise<ImagePageDto> {
@@ -70,7 +71,7 @@ export class ImageService {
       if (key) await this.storage.delete(this.config.storage.thumbnailsBucket, key);
     }
     for (const rendition of image.renditions) await this.storage.delete(rendition.bucket, rendition.key);
-    const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    const userKey = this.userKeys.of(user.id);
     await this.images.deleteUpload(
       image.uploadId,
       imageCdnPaths({ userKey, uploadId: image.uploadId, imageId: image.id }),
