@@ -16,7 +16,6 @@ import { apiAwsProviders } from './aws.providers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiMetrics } from './observability/api.metrics';
-import { httpLoggerModule } from './observability/http-logging';
 import { ApiMetricsServer } from './observability/metrics.server';
 import { RateLimiter } from './common/rate-limiter';
 import { ImageUrlService } from './images/image-url.service';
@@ -42,7 +41,6 @@ export class AppModule {
           exports: [APP_CONFIG],
         },
         DatabaseModule,
-        httpLoggerModule(config),
       ],
       controllers: [
         UploadController,
