@@ -3,8 +3,8 @@ import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { userKeyFor } from '@lib/contracts';
 import { BoundedMemo } from '../common/bounded-memo';
 
-/** Active users per process whose pseudonym is kept: a few MB at most. */
-const USER_KEYS_MAX = 10_000;
+/** Active users per process whose pseudonyms and hashes are kept: a few MB at most. */
+export const ACTIVE_USERS_MAX = 10_000;
 
 /**
  * Users' pseudonyms (object-key prefixes, request-line `user`). An HMAC per request showed in the
@@ -17,7 +17,7 @@ export class UserKeyService {
 
   constructor(@Inject(APP_CONFIG) config: ApiConfig) {
     const secret = config.userKeySecret;
-    this.keys = new BoundedMemo(USER_KEYS_MAX, (userId) => userKeyFor(secret, userId));
+    this.keys = new BoundedMemo(ACTIVE_USERS_MAX, (userId) => userKeyFor(secret, userId));
   }
 
   of(userId: string): string {
