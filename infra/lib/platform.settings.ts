@@ -73,6 +73,7 @@ export const settingsSchema = z.object({
   uploadsQueueRetentionDays: int(1, 14, 4),
   workerVisibilityTimeoutSeconds: int(5, 43200, workerDefaults.WORKER_VISIBILITY_TIMEOUT_SECONDS),
   workerShutdownGraceSeconds: int(1, 110, workerDefaults.WORKER_SHUTDOWN_GRACE_SECONDS),
+  workerPollers: int(1, 8, workerDefaults.WORKER_POLLERS),
   rejectedObjectAction: z.enum(['delete', 'quarantine']).default('quarantine'),
   quarantineRetentionDays: int(1, 365, 30),
   accessLogRetentionDays: int(1, 3653, 90),

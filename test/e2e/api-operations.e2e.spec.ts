@@ -164,6 +164,9 @@ describe('structured logs of the built API process', () => {
     expect(entries.some((entry) => entry.msg === 'api listening')).toBe(true);
     const upload = entries.find((entry) => (entry.req as { path?: string })?.path === '/v1/uploads');
     expect(upload).toMatchObject({ requestId: expect.any(String), res: { statusCode: 201 } });
+    // The route template and the caller's pseudonym, never the raw user id.
+    expect(upload).toMatchObject({ route: '/v1/uploads', user: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(api.output).not.toContain('logs-mona');
     const audit = entries.find((entry) => entry.msg === 'DLQ redrive');
     expect(audit).toMatchObject({ requestId: 'redrive-42', context: 'AdminDlqService' });
     expect(entries.find((entry) => (entry.req as { path?: string })?.path === '/v1/admin/dlq/redrive')).toMatchObject({

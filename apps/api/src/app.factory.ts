@@ -2,7 +2,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { ApiConfig } from '@lib/config';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { problemClientErrorHandler, problemFrameworkErrorHandler } from './common/client-error.handler';
 import { registerJsonBodyParser } from './common/json-body.parser';
@@ -10,7 +9,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { registerSecurityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
 import { registerHttpObservability } from './observability/http-observability';
-import { requestId } from './observability/http-logging';
+import { createApiLogger, requestId } from './observability/http-logging';
 import { createOpenApiDocument } from './openapi/openapi.document';
 import { registerWebClient } from './web/web-client';
 
@@ -23,22 +22,22 @@ export async function createApiApp(config: ApiConfig): Promise<NestFastifyApplic
     routerOptions: { maxParamLength: 256 },
     clientErrorHandler: problemClientErrorHandler,
     frameworkErrors: problemFrameworkErrorHandler,
-    // Request lines come from nestjs-pino (httpLoggerModule), in the shape of every other line.
+    // Request lines come from our response hook (registerHttpObservability), in the shape of every other line.
     logger: false,
     genReqId: requestId,
   });
+  const logger = createApiLogger(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
+    logger,
     // Our own JSON parser (registerJsonBodyParser) replaces Nest's and Fastify's.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
   // The API serves JSON only; the interactive docs at /docs need inline scripts and styles.
   registerSecurityHeaders(app.getHttpAdapter().getInstance(), {
     contentSecurityPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
-  registerHttpObservability(app);
+  registerHttpObservability(app, logger);
   // JSON is the only request body this API reads; anything else is a 415, not a string body.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   registerJsonBodyParser(app.getHttpAdapter().getInstance());

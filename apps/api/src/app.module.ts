@@ -11,11 +11,11 @@ import { AdminErasureController, UserErasureController } from './erasure/erasure
 import { ErasureService } from './erasure/erasure.service';
 import { DevTokenController } from './auth/dev-token.controller';
 import { TokenService } from './auth/token.service';
+import { UserKeyService } from './auth/user-key.service';
 import { apiAwsProviders } from './aws.providers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiMetrics } from './observability/api.metrics';
-import { httpLoggerModule } from './observability/http-logging';
 import { ApiMetricsServer } from './observability/metrics.server';
 import { RateLimiter } from './common/rate-limiter';
 import { ImageUrlService } from './images/image-url.service';
@@ -41,7 +41,6 @@ export class AppModule {
           exports: [APP_CONFIG],
         },
         DatabaseModule,
-        httpLoggerModule(config),
       ],
       controllers: [
         UploadController,
@@ -57,6 +56,7 @@ export class AppModule {
       providers: [
         ...apiAwsProviders,
         TokenService,
+        UserKeyService,
         { provide: APP_GUARD, useClass: AuthGuard },
         UploadService,
         UploadStatusService,

@@ -1,21 +1,18 @@
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger as JsonLogger, LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { loadWorkerConfig } from '@lib/config';
-import { jsonLogOptions } from '@lib/observability';
+import { jsonLogOptions, JsonLogger } from '@lib/observability';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig(process.env);
-  // The API's line shape (nestjs-pino over the shared pino options); no HTTP, so no request ids.
-  @Module({
-    imports: [WorkerModule.forRoot(config), LoggerModule.forRoot({ pinoHttp: jsonLogOptions(config.logLevel) })],
-  })
-  class WorkerRoot {}
-  const app = await NestFactory.createApplicationContext(WorkerRoot, { bufferLogs: true });
-  app.useLogger(app.get(JsonLogger));
+  // The API's line shape (the same logger over the shared pino options); no HTTP, so no request ids.
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    logger: new JsonLogger(pino(jsonLogOptions(config.logLevel))),
+  });
   const logger = new Logger('Worker');
   logger.log({ msg: 'worker started', queue: config.queue.uploadsQueueUrl });
 

@@ -92,4 +92,11 @@ describe('configuration in production', () => {
     const config = loadApiConfig({ ...QUEUES, AUTH_JWT_SECRET: 'a'.repeat(32), RENDER_SIZE_LADDER: '640, 64,640,128' });
     expect(config.render.sizeLadder).toEqual([64, 128, 640]);
   });
+
+  it('takes 1 to 8 uploads-queue pollers, 2 unless told', () => {
+    expect(loadWorkerConfig(QUEUES).consumer.pollers).toBe(2);
+    expect(loadWorkerConfig({ ...QUEUES, WORKER_POLLERS: '8' }).consumer.pollers).toBe(8);
+    expect(refused(() => loadWorkerConfig({ ...QUEUES, WORKER_POLLERS: '9' }))).toEqual(['WORKER_POLLERS']);
+    expect(refused(() => loadWorkerConfig({ ...QUEUES, WORKER_POLLERS: '0' }))).toEqual(['WORKER_POLLERS']);
+  });
 });

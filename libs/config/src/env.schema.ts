@@ -122,7 +122,7 @@ export const apiEnv = z.object({
 
 export const workerEnv = z.object({
   WORKER_BATCH_SIZE: envInt(1, 10).default(10),
-  WORKER_POLLERS: envInt(1, 2).default(2),
+  WORKER_POLLERS: envInt(1, 8).default(2),
   WORKER_VISIBILITY_TIMEOUT_SECONDS: envInt(1, 43200).default(60),
   WORKER_HEARTBEAT_SECONDS: envInt(1, 43200).default(20),
   WORKER_WAIT_TIME_SECONDS: envInt(0, 20).default(20),

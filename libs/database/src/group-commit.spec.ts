@@ -23,4 +23,27 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1, 2], [3]]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
   });
+
+  it('writes one batch at a time: what arrives meanwhile goes out as the next batch, once it returns', async () => {
+    const batches: number[][] = [];
+    const writes: Array<() => void> = [];
+    const group = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      await new Promise<void>((resolve) => writes.push(resolve));
+      return items;
+    });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const first = group.submit(1);
+    await turn();
+    const later = [2, 3, 4].map((i) => group.submit(i));
+    await turn();
+    await turn();
+    expect(batches).toEqual([[1]]);
+    writes.shift()!();
+    await first;
+    await turn();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    writes.shift()!();
+    await expect(Promise.all(later)).resolves.toEqual([2, 3, 4]);
+  });
 });

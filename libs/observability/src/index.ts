@@ -1,1 +1,2 @@
 export * from './json-log';
+export * from './json-logger';

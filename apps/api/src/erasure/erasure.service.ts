@@ -3,15 +3,23 @@ import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { erasureSubject, erasureUserHash } from '@lib/contracts';
 import { ErasureRepository, toErasureStatus } from '@lib/database';
 import { errors } from '@lib/errors';
+import { ACTIVE_USERS_MAX } from '../auth/user-key.service';
+import { BoundedMemo } from '../common/bounded-memo';
 import type { ErasureStatusDto } from './erasure.dto';
 
 /** Opens erasure requests and reports on them; the worker does the deleting. */
 @Injectable()
 export class ErasureService {
+  /** Every upload's INSERT checks the erasure state by this hash: one HMAC per user, not per request. */
+  private readonly hashes: BoundedMemo<string, string>;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: ApiConfig,
     private readonly erasures: ErasureRepository,
-  ) {}
+  ) {
+    const salt = config.erasure.auditSalt;
+    this.hashes = new BoundedMemo(ACTIVE_USERS_MAX, (userId) => erasureUserHash(salt, userId));
+  }
 
   /** A repeated request answers the open one instead of starting a second run. */
   async request(userId: string, requestedBy: string): Promise<ErasureStatusDto> {
@@ -62,6 +70,6 @@ export class ErasureService {
   }
 
   private hash(userId: string): string {
-    return erasureUserHash(this.config.erasure.auditSalt, userId);
+    return this.hashes.get(userId);
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
 import { imageCdnPaths } from '@lib/cdn';
-import { renditionPrefix, userKeyFor } from '@lib/contracts';
+import { renditionPrefix } from '@lib/contracts';
 import { ImageCursor, ImageRepository, UploadRepository } from '@lib/database';
 import { errors } from '@lib/errors';
 import { ObjectStorageRepository } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
+import { UserKeyService } from '../auth/user-key.service';
 import { ImageUrlService } from './image-url.service';
 import { ImageDto, ImageListQueryDto, ImagePageDto, toImageDto } from './image.dto';
 
@@ -39,6 +40,7 @@ export class ImageService {
     private readonly uploads: UploadRepository,
     private readonly storage: ObjectStorageRepository,
     private readonly urls: ImageUrlService,
+    private readonly userKeys: UserKeyService,
   ) {}
 
   async list(user: AuthUser, query: ImageListQueryDto): Promise<ImagePageDto> {
@@ -67,7 +69,7 @@ export class ImageService {
     const image = await this.images.findOwned(user.id, id);
     if (!image) return;
     const upload = await this.uploads.findById(image.uploadId);
-    const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    const userKey = this.userKeys.of(user.id);
     const derived = renditionPrefix(userKey, image.uploadId);
     await this.storage.delete(image.bucket, image.key);
     if (upload?.thumbnailKey) await this.storage.delete(this.config.storage.thumbnailsBucket, upload.thumbnailKey);

@@ -1,25 +1,22 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DynamicModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import { startTime } from 'pino-http';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import pino from 'pino';
 import type { ApiConfig } from '@lib/config';
-import { jsonLogOptions } from '@lib/observability';
+import { jsonLogOptions, JsonLogger } from '@lib/observability';
+import type { AuthenticatedRequest } from '../auth/auth.decorators';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type RequestWithId = IncomingMessage & { id?: string };
-
 /**
  * A caller's (or the load balancer's) request id is kept so logs join up across services.
- * Fastify calls this first; the id is left on the raw request, where pino-http takes it, so the
- * response header, the request line and every application line of the request carry one id.
+ * Fastify calls this first (`genReqId`); the response header, the request line and every
+ * application line of the request carry the same id.
  */
 export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  (req as RequestWithId).id = id;
-  return id;
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 export interface RequestLogPolicy {
@@ -43,30 +40,43 @@ export function requestLogLevel(
   return random() < policy.successSampleRate ? 'info' : 'silent';
 }
 
+/** The request being served, for the application lines written while serving it. */
+const servedRequest = new AsyncLocalStorage<{ requestId: string }>();
+
 /**
- * nestjs-pino: one pino logger for Nest's lines and the request lines (Fastify's own logger is
- * off), the request id bound to every line written while a request is served. What must never
- * reach logs is left out: the Authorization header and query strings (presigned URLs and cursors
- * travel there) are not serialised at all.
+ * Runs the route (guards, pipes, handler) inside the request's context. Fastify calls the handler
+ * synchronously from the last preHandler's `done`, so everything the route awaits inherits it.
  */
-export function httpLoggerModule(config: Pick<ApiConfig, 'logLevel' | 'logging'>): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      ...jsonLogOptions(config.logLevel),
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'requestId' },
-      genReqId: (req) => (req as RequestWithId).id ?? requestId(req),
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res: ServerResponse & { [startTime]?: number }, error) =>
-        requestLogLevel(
-          res.statusCode,
-          error !== undefined,
-          Date.now() - (res[startTime] ?? Date.now()),
-          config.logging,
-        ),
-    },
-  });
+export function runInRequestContext(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  servedRequest.run({ requestId: request.id }, done);
+}
+
+/**
+ * Nest's lines and the request lines: one pino logger in the shape every process writes. Written
+ * asynchronously: lines logged while a write is in flight go out together in the next one instead
+ * of one blocking write(2) per request (pino flushes what is left when the process exits).
+ */
+export function createApiLogger(config: Pick<ApiConfig, 'logLevel'>): JsonLogger {
+  const stdout = pino.destination({ dest: 1, sync: false });
+  return new JsonLogger(pino(jsonLogOptions(config.logLevel), stdout), () => servedRequest.getStore());
+}
+
+/**
+ * The request line, written from the response hook (no per-request child logger). What must
+ * never reach logs is left out: the Authorization header, query strings (presigned URLs and
+ * cursors travel there) and raw user ids; `user` is the caller's pseudonym.
+ */
+export function requestLine(
+  request: AuthenticatedRequest,
+  reply: FastifyReply,
+  userKeyOf: (userId: string) => string,
+): Record<string, unknown> {
+  return {
+    requestId: request.id,
+    req: { method: request.method, path: request.url.split('?')[0] },
+    route: request.routeOptions.url,
+    res: { statusCode: reply.statusCode },
+    responseTime: Math.round(reply.elapsedTime),
+    ...(request.user ? { user: userKeyOf(request.user.id) } : {}),
+  };
 }

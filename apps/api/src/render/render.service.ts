@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { userKeyFor } from '@lib/contracts';
 import { ImageRepository, UploadRepository } from '@lib/database';
 import { AppError, errors } from '@lib/errors';
 import { ImageSource, RenderedImage, renderResized } from '@lib/imaging';
 import { ObjectStorageRepository, ScratchDirectory, VerifiedObject } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
+import { UserKeyService } from '../auth/user-key.service';
 import { RateLimiter } from '../common/rate-limiter';
 import { ErasureService } from '../erasure/erasure.service';
 import { ApiMetrics } from '../observability/api.metrics';
@@ -67,6 +67,7 @@ export class RenderService {
     private readonly storage: ObjectStorageRepository,
     private readonly erasures: ErasureService,
     private readonly metrics: ApiMetrics,
+    private readonly userKeys: UserKeyService,
   ) {
     const render = config.render;
     this.signer = render.signingSecret ? new RenderSigner(render.signingSecret) : undefined;
@@ -108,7 +109,7 @@ export class RenderService {
     if (!image) throw errors.notFound('Image', imageId);
     const upload = await this.uploads.findById(image.uploadId);
     if (upload?.status !== 'READY') throw errors.conflict(`Image ${imageId} is not READY.`);
-    const token = encodeSourceToken({ userKey: userKeyFor(this.config.userKeySecret, user.id), imageId });
+    const token = encodeSourceToken({ userKey: this.userKeys.of(user.id), imageId });
     const query = canonicalQuery(params);
     const exp =
       Math.ceil((Date.now() / 1000 + this.config.render.urlTtlSeconds) / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
@@ -142,11 +143,7 @@ export class RenderService {
     const source = decodeSourceToken(token);
     if (!source) throw errors.notFound('Image', 'render');
     const image = await this.images.findReady(source.imageId);
-    if (
-      !image ||
-      userKeyFor(this.config.userKeySecret, image.userId) !== source.userKey ||
-      (await this.erasures.isErased(image.userId))
-    ) {
+    if (!image || this.userKeys.of(image.userId) !== source.userKey || (await this.erasures.isErased(image.userId))) {
       throw errors.notFound('Image', source.imageId);
     }
 

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { multipartPlan, originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
+import { multipartPlan, originalKey, thumbnailKey } from '@lib/contracts';
 import { NewUpload, UploadAdmissionOutcome, UploadRecord, UploadRepository } from '@lib/database';
 import { AppError, ErrorCode, errors, FieldError } from '@lib/errors';
 import { ObjectStorageRepository, UrlSigner } from '@lib/storage';
 import type { AuthUser } from '../auth/auth-user';
+import { UserKeyService } from '../auth/user-key.service';
 import { RateLimiter } from '../common/rate-limiter';
 import { ApiMetrics } from '../observability/api.metrics';
 import { ErasureService } from '../erasure/erasure.service';
@@ -45,6 +46,7 @@ export class UploadService {
     private readonly storage: ObjectStorageRepository,
     private readonly metrics: ApiMetrics,
     private readonly erasures: ErasureService,
+    private readonly userKeys: UserKeyService,
   ) {}
 
   async create(user: AuthUser, dto: CreateUploadDto, idempotencyKey?: string): Promise<UploadSessionDto> {
@@ -117,7 +119,7 @@ export class UploadService {
     hash: string | null,
   ): NewUpload {
     const id = randomUUID();
-    const userKey = userKeyFor(this.config.userKeySecret, user.id);
+    const userKey = this.userKeys.of(user.id);
     const ttlSeconds = this.offersMultipart(dto)
       ? this.config.uploads.multipart.sessionTtlSeconds
       : this.config.uploads.urlTtlSeconds;

@@ -7,11 +7,18 @@ import { isAppError } from '@lib/errors';
 import { WorkerMetrics } from '../observability/worker.metrics';
 import { ObjectIngestService } from './object-ingest.service';
 
+/** The most pollers `WORKER_POLLERS` may ask for (each holds up to one receive's batch). */
+export const MAX_UPLOAD_POLLERS = 8;
+
 /**
- * The consumers of the uploads queue, one per poller. nestjs-sqs binds one handler method per
- * consumer name, hence one small method per poller below; `WORKER_POLLERS` picks how many run.
+ * The consumers of the uploads queue, one per poller; `WORKER_POLLERS` picks how many run. The
+ * first two keep the names they had when there were only two (metrics labels, dashboards).
  */
-export const UPLOADS_POLLERS = ['uploads', 'uploads-overlap'] as const;
+export const UPLOADS_POLLERS: readonly string[] = [
+  'uploads',
+  'uploads-overlap',
+  ...Array.from({ length: MAX_UPLOAD_POLLERS - 2 }, (_, i) => `uploads-${i + 3}`),
+];
 
 export function uploadPollers(count: number): string[] {
   return UPLOADS_POLLERS.slice(0, count);
@@ -47,37 +54,17 @@ export class UploadEventHandler implements OnApplicationBootstrap {
     }
   }
 
-  @SqsConsumerEventHandler(UPLOADS_POLLERS[0], 'error')
-  onPollerError(error: Error): void {
-    this.queueError(UPLOADS_POLLERS[0], 'error', error);
-  }
-
-  @SqsConsumerEventHandler(UPLOADS_POLLERS[1], 'error')
-  onOverlappingPollerError(error: Error): void {
-    this.queueError(UPLOADS_POLLERS[1], 'error', error);
-  }
-
   /**
    * A failed receive, delete or visibility change (the queue unreachable, throttled, …): logged,
    * counted, and the poller backs off; it keeps polling, so it resumes when the queue is back.
    * Messages whose delete failed are received again after their visibility timeout and judged
    * again, idempotently: nothing is lost.
    */
-  private queueError(poller: string, kind: string, error: Error): void {
+  queueError(poller: string, kind: string, error: Error): void {
     this.metrics.queueErrors.inc({ poller, kind });
     const consumer = this.sqs.consumers.get(poller)?.instance;
     const retryInMs = consumer ? backOff(consumer) : undefined;
     this.logger.warn({ msg: 'uploads queue call failed; backing off', poller, kind, error: error.message, retryInMs });
-  }
-
-  @SqsMessageHandler(UPLOADS_POLLERS[0], true)
-  poll(messages: Message[]): Promise<Message[]> {
-    return this.handleBatch(messages);
-  }
-
-  @SqsMessageHandler(UPLOADS_POLLERS[1], true)
-  pollOverlapping(messages: Message[]): Promise<Message[]> {
-    return this.handleBatch(messages);
   }
 
   /**
@@ -126,6 +113,25 @@ export class UploadEventHandler implements OnApplicationBootstrap {
     }
   }
 }
+
+/**
+ * nestjs-sqs binds each consumer name to one decorated method (its batch handler, and its `error`
+ * listener, bound before the consumer starts, since an unheard `error` would kill the process).
+ * One such pair per possible poller, made here instead of written out eight times.
+ */
+UPLOADS_POLLERS.forEach((name, index) => {
+  const prototype = UploadEventHandler.prototype as unknown as Record<string, unknown>;
+  const poll = `poll${index}`;
+  const onError = `onPollerError${index}`;
+  prototype[poll] = function (this: UploadEventHandler, messages: Message[]): Promise<Message[]> {
+    return this.handleBatch(messages);
+  };
+  prototype[onError] = function (this: UploadEventHandler, error: Error): void {
+    this.queueError(name, 'error', error);
+  };
+  SqsMessageHandler(name, true)(prototype, poll, Object.getOwnPropertyDescriptor(prototype, poll)!);
+  SqsConsumerEventHandler(name, 'error')(prototype, onError, Object.getOwnPropertyDescriptor(prototype, onError)!);
+});
 
 function backOff(consumer: Consumer): number {
   const current = (consumer as unknown as { pollingWaitTimeMs?: number }).pollingWaitTimeMs ?? 0;
