@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { build } from 'esbuild';
 import type { BrowserContext, Page, Route } from 'playwright-core';
-import { makeJpeg, noisyPng } from '@lib/testing';
+import { makeJpeg, noisyPng, waitFor } from '@lib/testing';
 import { launchChromium } from '../support/chromium';
 import { recordPartTraffic } from '../support/part-traffic';
 import { ApiClient } from '../support/api-client';
@@ -20,7 +20,7 @@ const PART_SIZE_BYTES = 5 * MIB;
 
 /** What the test touches of the page's Uppy instance (examples/uppy/main.ts sets window.uppy). */
 interface PageUppy {
-  getFiles(): { id: string }[];
+  getFiles(): { id: string; meta: Record<string, unknown> }[];
   pauseResume(fileId: string): void;
   upload(): Promise<
     | {
@@ -30,11 +30,45 @@ interface PageUppy {
     | undefined
   >;
   clear(): void;
+  emit(event: 'restore-confirmed'): void;
+  once(event: 'complete', handler: (result: Awaited<ReturnType<PageUppy['upload']>>) => void): void;
 }
 
 interface UppyOutcome {
   successful: { name: string; key: string }[];
   failed: { name: string; error: string }[];
+}
+
+/**
+ * In the page: whether Golden Retriever has saved, in its IndexedDB database, both the file's
+ * bytes and Uppy's state with the file's multipart session and an upload past its preprocessor.
+ */
+async function savedByGoldenRetriever(): Promise<boolean> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('uppy-blobs');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const read = <T>(store: string, how: (objects: IDBObjectStore) => IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      const request = how(db.transaction([store]).objectStore(store));
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  try {
+    const blobs = await read('files', (objects) => objects.count());
+    const record = await read<{ metadata: string } | undefined>('metadata', (objects) => objects.get('uppy'));
+    if (!blobs || !record) return false;
+    const state = JSON.parse(record.metadata) as {
+      files: Record<string, { s3Multipart?: unknown; meta: { uploadId?: unknown } }>;
+      currentUploads: Record<string, { step: number }>;
+    };
+    const files = Object.values(state.files);
+    const uploads = Object.values(state.currentUploads);
+    return files.length === 1 && Boolean(files[0]!.s3Multipart && files[0]!.meta.uploadId) && uploads[0]!.step >= 1;
+  } finally {
+    db.close();
+  }
 }
 
 /** The example page (examples/uppy: the README's adapter, unchanged), bundled and served from an origin of its own. */
@@ -220,6 +254,62 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6.3.1) through the README adapter, in 
     expect(parts.sent).toEqual([1, 2, 2, 3]);
     expect(parts.stored.sort()).toEqual([1, 2, 3]);
     // Resuming asked S3 which parts it holds (ListParts), as the first start did.
+    expect(parts.listed).toBe(2);
+    expect((await api.status(uploadIdOf(outcome.successful[0]!))).status).toBe('READY');
+  });
+
+  it('resumes an upload interrupted by a page reload without sending its finished parts again (Golden Retriever)', async () => {
+    // Golden Retriever keeps files of up to 10 MiB in IndexedDB: this one has two parts of 5 MiB.
+    const png = await noisyPng(1500, 1500);
+    expect(png.length).toBeGreaterThan(PART_SIZE_BYTES);
+    expect(png.length).toBeLessThan(10 * MIB);
+    const parts = recordParts();
+    // Part 2 is held on its way (never answered) until the page reloads, which cuts it off.
+    let held: Route | undefined;
+    let part2Arrived!: () => void;
+    const part2Sent = new Promise<void>((resolve) => (part2Arrived = resolve));
+    const isPart2 = (url: URL) =>
+      url.pathname.startsWith(`/${stack.resources.originalsBucket}/`) && url.searchParams.get('partNumber') === '2';
+    await page.route(isPart2, (route: Route) => {
+      if (route.request().method() !== 'PUT' || held) return route.continue();
+      held = route;
+      part2Arrived();
+    });
+    await page.getByLabel('Choose images').setInputFiles({ name: 'reloaded.png', mimeType: 'image/png', buffer: png });
+    await page.evaluate(() => void (window as unknown as { uppy: PageUppy }).uppy.upload());
+    await part2Sent;
+    await waitFor(() => page.evaluate(savedByGoldenRetriever), { what: 'Golden Retriever to save the upload' });
+    const keyBefore = await page.evaluate(() =>
+      String((window as unknown as { uppy: PageUppy }).uppy.getFiles()[0]!.meta.key),
+    );
+
+    await page.reload();
+    await held!.abort('aborted').catch(() => undefined);
+    await waitFor(() => page.evaluate(() => (window as unknown as { uppy: PageUppy }).uppy.getFiles().length === 1), {
+      what: 'Golden Retriever to restore the file',
+    });
+    const outcome = await page.evaluate(async () => {
+      const uppy = (window as unknown as { uppy: PageUppy }).uppy;
+      const result = await new Promise<Awaited<ReturnType<PageUppy['upload']>>>((resolve) => {
+        uppy.once('complete', resolve);
+        uppy.emit('restore-confirmed');
+      });
+      uppy.clear();
+      return {
+        successful: (result?.successful ?? []).map((file) => String(file.response?.body?.key)),
+        failed: (result?.failed ?? []).map((file) => String(file.error)),
+      };
+    });
+    parts.stop();
+    await page.unroute(isPart2);
+
+    // The same upload, continued: no new session was asked for after the reload.
+    expect(outcome).toEqual({ successful: [keyBefore], failed: [] });
+    expect(keyBefore).toMatch(/^originals\//);
+    // Part 1 went once, before the reload; part 2 was cut off by it and sent once more after.
+    expect(parts.sent).toEqual([1, 2, 2]);
+    expect(parts.stored.sort()).toEqual([1, 2]);
+    // The restored upload asked S3 which parts it holds (ListParts) before sending any.
     expect(parts.listed).toBe(2);
     expect((await api.status(uploadIdOf(outcome.successful[0]!))).status).toBe('READY');
   });

@@ -14,7 +14,7 @@ interface MultipartSession {
   expiresAt: string;
   key: string;
   original?: { method: string; url: string; headers: Record<string, string> };
-  multipart?: { uploadId: string; partSize: number; partCount: number; expiresAt: string };
+  multipart?: { key: string; uploadId: string; partSize: number; partCount: number; expiresAt: string };
 }
 
 interface Signed {
@@ -147,6 +147,7 @@ describe('multipart uploads', () => {
     const session = await startPng();
     expect(png.length).toBeGreaterThan(2 * PART);
     expect(session.multipart).toEqual({
+      key: session.key,
       uploadId: expect.any(String),
       partSize: PART,
       partCount: Math.ceil(png.length / PART),
@@ -187,6 +188,28 @@ describe('multipart uploads', () => {
     expect(again.multipart).toEqual(first.multipart);
     expect(again.key).toBe(first.key);
   });
+
+  it("signs Uppy's PutObject request as Uppy sends it ({method: 'PUT', key, contentType}): the single PUT, stored and READY", async () => {
+    const jpeg = await makeJpeg(320, 240);
+    const session = await start({
+      filename: 'small.jpg',
+      contentType: 'image/jpeg',
+      size: jpeg.length,
+      multipart: false,
+    });
+    expect(session.multipart).toBeUndefined();
+    const signed = await sign({ method: 'PUT', key: session.key, contentType: 'image/jpeg' });
+    expect(signed).toEqual({
+      method: 'PUT',
+      url: expect.any(String),
+      headers: session.original!.headers,
+      key: session.key,
+    });
+    expect(new URL(signed.url).pathname).toContain(session.key);
+    const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(jpeg) });
+    expect(put.status).toBe(200);
+    expect(await client.settled(session.uploadId, 60_000)).toMatchObject({ status: 'READY', image: { width: 320 } });
+  }, 120_000);
 
   it('takes a real PNG in parts — sign, PUT each, list, complete — and the worker makes it READY', async () => {
     const session = await startPng();

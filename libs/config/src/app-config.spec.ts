@@ -1,3 +1,4 @@
+import { multipartPlan, S3_LIST_PARTS_PAGE } from '@lib/contracts';
 import { ConfigError, loadApiConfig, loadErasureCliConfig, loadWorkerConfig, WELL_KNOWN_SECRETS } from './app-config';
 
 const QUEUES = {
@@ -86,6 +87,20 @@ describe('configuration in production', () => {
         }),
       ),
     ).toEqual([]);
+  });
+
+  it('keeps every multipart session within one ListParts page, all that @uppy/aws-s3 6.x reads when it resumes', () => {
+    const env = { ...QUEUES, AUTH_JWT_SECRET: 'a'.repeat(32), MULTIPART_PART_SIZE_BYTES: String(5 * 1024 * 1024) };
+    const { multipart } = loadApiConfig({ ...env, MULTIPART_MAX_BYTES: '2147483647' }).uploads;
+    const { partCount } = multipartPlan(multipart.maxBytes, multipart.partSizeBytes);
+    expect(partCount).toBe(410);
+    expect(partCount).toBeLessThanOrEqual(S3_LIST_PARTS_PAGE);
+    expect(refused(() => loadApiConfig({ ...env, MULTIPART_MAX_BYTES: '2147483648' }))).toEqual([
+      'MULTIPART_MAX_BYTES',
+    ]);
+    expect(refused(() => loadApiConfig({ ...env, MULTIPART_PART_SIZE_BYTES: String(5 * 1024 * 1024 - 1) }))).toEqual([
+      'MULTIPART_PART_SIZE_BYTES',
+    ]);
   });
 
   it('reads the render ladder sorted and without duplicates', () => {

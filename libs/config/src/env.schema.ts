@@ -60,7 +60,8 @@ export const apiEnv = z.object({
   UPLOAD_MAX_BYTES: envInt(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
   THUMBNAIL_MAX_BYTES: envInt(1, 50 * 1024 * 1024).default(1024 * 1024),
   // Multipart sessions: offered when asked for, or when the size is above the threshold. Sizes
-  // are stored as 32-bit integers, hence the caps; S3's parts are at least 5 MiB.
+  // are stored as 32-bit integers, hence the caps; S3's parts are at least 5 MiB. Together they
+  // bound a session to 410 parts, within one ListParts page (S3_LIST_PARTS_PAGE in @lib/contracts).
   MULTIPART_THRESHOLD_BYTES: envInt(1, 2_147_483_647).default(16 * 1024 * 1024),
   MULTIPART_MAX_BYTES: envInt(1, 2_147_483_647).default(200 * 1024 * 1024),
   MULTIPART_PART_SIZE_BYTES: envInt(5 * 1024 * 1024, 2_147_483_647).default(8 * 1024 * 1024),

@@ -1,6 +1,12 @@
 /** S3's bounds on multipart uploads: every part but the last is at least 5 MiB; at most 10,000 parts. */
 export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
 export const S3_MAX_PARTS = 10_000;
+/**
+ * ListParts answers at most this many parts per request (then IsTruncated). @uppy/aws-s3 6.x reads
+ * only the first page when it resumes, so a session must never have more parts: the configuration
+ * caps MULTIPART_MAX_BYTES at 2^31 - 1 and parts at no less than 5 MiB, hence at most 410 parts.
+ */
+export const S3_LIST_PARTS_PAGE = 1000;
 
 export interface MultipartPlan {
   /** Every part but the last has exactly this size. */

@@ -173,6 +173,14 @@ export class PresignedRequestDto {
 export class MultipartSessionDto {
   @ApiProperty({
     description:
+      "The original's object key again (the upload's `key`), so that this object as it is can be Uppy's " +
+      '`s3Multipart` state `{ key, uploadId }`: set on the file before Uppy uploads it, Uppy resumes this session.',
+    example: 'originals/5f0c8c3e9a1b4d2e8f7a6b5c4d3e2f1a/1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+  })
+  key!: string;
+
+  @ApiProperty({
+    description:
       "S3's multipart upload id (not the API's `uploadId`). With `key` it is Uppy's `s3Multipart` state " +
       '`{ key, uploadId }`; send it in every POST /v1/uploads/sign request for this session.',
     example: 'VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA',

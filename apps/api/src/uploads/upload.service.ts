@@ -213,6 +213,7 @@ export class UploadService {
       ...(multipartUploadId && multipartPartSize && multipartPartCount
         ? {
             multipart: {
+              key: upload.originalKey,
               uploadId: multipartUploadId,
               partSize: multipartPartSize,
               partCount: multipartPartCount,
