@@ -143,45 +143,49 @@ describe('derived images and the source version they were made from', () => {
     expect(await db.prisma.cdnInvalidation.count({ where: { path: `/${first.key}` } })).toBe(1);
   });
 
-  it('a save that meets a verdict in flight waits for it, then refuses (never saves for the old version)', async () => {
+  /**
+   * Runs `sql` in another session and holds its transaction open, saves a rendition of v1 meanwhile,
+   * sees the save wait on a row lock (not answered from a snapshot that predates the change),
+   * then commits: what the save answers once the change is in.
+   */
+  async function saveAcross(sql: string, params: string[], what: string) {
     const renditions = new RenditionRepository(db.prisma);
     const { upload, source } = await readyUpload('v1');
-    // Another session replaces the source and holds its transaction open: the verdict in flight.
-    const verdictSession = new Client({ connectionString: db.url });
-    await verdictSession.connect();
+    const session = new Client({ connectionString: db.url });
+    await session.connect();
     try {
-      await verdictSession.query('BEGIN');
-      await verdictSession.query(`UPDATE stored_objects SET e_tag = 'v2' WHERE bucket = 'originals' AND key = $1`, [
-        upload.originalKey,
-      ]);
+      await session.query('BEGIN');
+      await session.query(
+        sql,
+        params.map((p) => (p === ':upload' ? upload.id : p === ':key' ? upload.originalKey : p)),
+      );
       const saving = renditions.save(rendition(upload, 'card', source));
       saving.catch(() => undefined);
-      // The save is blocked on the source row, not answered from a snapshot that predates it.
-      await blockedSave(verdictSession, 'the save to wait for the verdict');
-      await verdictSession.query('COMMIT');
-      expect((await saving).result).toBe('source-gone');
-      expect(await renditions.listForUpload(upload.id)).toEqual([]);
+      await blockedSave(session, what);
+      await session.query('COMMIT');
+      return { saved: await saving, rows: await db.prisma.rendition.count({ where: { uploadId: upload.id } }) };
     } finally {
-      await verdictSession.end();
+      await session.end();
     }
+  }
+
+  it('a save that meets a verdict in flight waits for it, then refuses (never saves for the old version)', async () => {
+    const { saved, rows } = await saveAcross(
+      `UPDATE stored_objects SET e_tag = 'v2' WHERE bucket = 'originals' AND key = $1`,
+      [':key'],
+      'the save to wait for the verdict',
+    );
+    expect(saved.result).toBe('source-gone');
+    expect(rows).toBe(0);
   });
 
   it('a save that meets the owner deleting the upload waits for it, then refuses', async () => {
-    const renditions = new RenditionRepository(db.prisma);
-    const { upload, source } = await readyUpload('v1');
-    const deleting = new Client({ connectionString: db.url });
-    await deleting.connect();
-    try {
-      await deleting.query('BEGIN');
-      await deleting.query('DELETE FROM uploads WHERE id = $1', [upload.id]);
-      const saving = renditions.save(rendition(upload, 'card', source));
-      saving.catch(() => undefined);
-      await blockedSave(deleting, 'the save to wait for the deletion');
-      await deleting.query('COMMIT');
-      expect((await saving).result).toBe('source-gone');
-      expect(await db.prisma.rendition.count({ where: { uploadId: upload.id } })).toBe(0);
-    } finally {
-      await deleting.end();
-    }
+    const { saved, rows } = await saveAcross(
+      'DELETE FROM uploads WHERE id = $1',
+      [':upload'],
+      'the save to wait for the deletion',
+    );
+    expect(saved.result).toBe('source-gone');
+    expect(rows).toBe(0);
   });
 });
