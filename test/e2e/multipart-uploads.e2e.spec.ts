@@ -390,9 +390,14 @@ describe('multipart uploads', () => {
     );
     expect(gone).toEqual({ status: 404, code: 'NoSuchUpload' });
     expect((await client.settled(session.uploadId)).status).toBe('EXPIRED');
-    const row = await prisma.upload.findUniqueOrThrow({ where: { id: session.uploadId } });
-    expect(row.multipartClosedAt).not.toBeNull();
-  }, 60_000);
+    // The sweep aborts in S3 first and records the session closed afterwards.
+    const closedAt = await waitFor(
+      async () =>
+        (await prisma.upload.findUniqueOrThrow({ where: { id: session.uploadId } })).multipartClosedAt ?? undefined,
+      { what: 'the sweep to record the session closed', timeoutMs: 30_000 },
+    );
+    expect(closedAt).toBeInstanceOf(Date);
+  }, 90_000);
 
   describe('hostile or malformed sign requests: 4xx problem+json naming the field', () => {
     let session: MultipartSession;
