@@ -51,14 +51,9 @@ export function runInRequestContext(request: FastifyRequest, _reply: FastifyRepl
   servedRequest.run({ requestId: request.id }, done);
 }
 
-/**
- * Nest's lines and the request lines: one pino logger in the shape every process writes. Written
- * asynchronously: lines logged while a write is in flight go out together in the next one instead
- * of one blocking write(2) per request (pino flushes what is left when the process exits).
- */
+/** Nest's lines and the request lines: one pino logger in the shape every process writes. */
 export function createApiLogger(config: Pick<ApiConfig, 'logLevel'>): JsonLogger {
-  const stdout = pino.destination({ dest: 1, sync: false });
-  return new JsonLogger(pino(jsonLogOptions(config.logLevel), stdout), () => servedRequest.getStore());
+  return new JsonLogger(pino(jsonLogOptions(config.logLevel)), () => servedRequest.getStore());
 }
 
 /**
