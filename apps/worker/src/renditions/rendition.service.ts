@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { derivedVersion, renditionKey, THUMBNAIL_RENDITION, userKeyFor } from '@lib/contracts';
-import { DerivedSource, RenditionRepository, RenditionWork } from '@lib/database';
+import { DerivedSource, RenditionRecord, RenditionRepository, RenditionWork } from '@lib/database';
 import { errors } from '@lib/errors';
 import { RenderedImage, renderRenditions } from '@lib/imaging';
 import { ObjectStorageRepository, ScratchDirectory } from '@lib/storage';
@@ -54,12 +54,7 @@ export class RenditionService {
     work: { originalBucket: string; originalKey: string; originalETag: string; originalBytes: number },
     use: (file: string) => Promise<T>,
   ): Promise<T> {
-    const object = {
-      bucket: work.originalBucket,
-      key: work.originalKey,
-      eTag: work.originalETag,
-      maxBytes: work.originalBytes,
-    };
+    const object = { ...verifiedOriginal(work), maxBytes: work.originalBytes };
     return this.storage.downloadVerified(object, this.scratch, async (download) => {
       if (download.status === 'missing') throw errors.conflict('The original is no longer in the bucket.');
       if (download.status === 'changed') throw errors.conflict('The original changed since it was verified.');
@@ -116,17 +111,9 @@ export class RenditionService {
    */
   async dropInvalid(uploadId: string): Promise<void> {
     const invalid = await this.renditions.listInvalid(uploadId);
-    if (invalid.length === 0) return;
-    for (const object of invalid) await this.storage.delete(object.bucket, object.key);
-    await this.renditions.takeInvalid(
-      uploadId,
-      invalid.map((r) => r.key),
+    await this.dropObjectsThenRows(uploadId, invalid, 'derived images of a replaced source dropped', (keys) =>
+      this.renditions.takeInvalid(uploadId, keys),
     );
-    this.logger.log({
-      msg: 'derived images of a replaced source dropped',
-      uploadId,
-      names: invalid.map((r) => r.name),
-    });
   }
 
   /**
@@ -137,10 +124,22 @@ export class RenditionService {
     const derived = (await this.renditions.listForUpload(uploadId)).filter(
       (r) => (!names.only || names.only.includes(r.name)) && !names.except?.includes(r.name),
     );
-    if (derived.length === 0) return;
-    for (const object of derived) await this.storage.delete(object.bucket, object.key);
-    await this.renditions.takeDerived(uploadId, names);
-    this.logger.log({ msg: 'derived images dropped with their source', uploadId, names: derived.map((r) => r.name) });
+    await this.dropObjectsThenRows(uploadId, derived, 'derived images dropped with their source', () =>
+      this.renditions.takeDerived(uploadId, names),
+    );
+  }
+
+  /** Objects first, so a failure leaves the rows to find them by again. */
+  private async dropObjectsThenRows(
+    uploadId: string,
+    rows: RenditionRecord[],
+    msg: string,
+    takeRows: (keys: string[]) => Promise<unknown>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    for (const object of rows) await this.storage.delete(object.bucket, object.key);
+    await takeRows(rows.map((r) => r.key));
+    this.logger.log({ msg, uploadId, names: rows.map((r) => r.name) });
   }
 
   private async make(work: RenditionWork, presets: WorkerConfig['storage']['renditionPresets']): Promise<boolean> {
