@@ -49,6 +49,9 @@ export interface SaveResult {
   replacedKey: string | null;
 }
 
+/** Upload statuses whose sources may still have derived images (not rejected, not expired). */
+const LIVE_UPLOAD = Prisma.sql`('PENDING', 'PROCESSING', 'READY')`;
+
 /**
  * True while a derived row's source is still what it was made from: the source object accepted
  * at that ETag, for this upload, and the upload neither rejected nor expired. `r` is the row.
@@ -56,7 +59,7 @@ export interface SaveResult {
 const SOURCE_STILL_VALID = Prisma.sql`EXISTS (
   SELECT 1 FROM stored_objects s JOIN uploads su ON su.id = s.upload_id
   WHERE s.bucket = r.source_bucket AND s.key = r.source_key AND s.e_tag = r.source_e_tag AND s.accepted
-    AND s.upload_id = r.upload_id AND su.status IN ('PENDING', 'PROCESSING', 'READY'))`;
+    AND s.upload_id = r.upload_id AND su.status IN ${LIVE_UPLOAD})`;
 
 const RECORD_COLUMNS = Prisma.sql`r.upload_id AS "uploadId", r.name, r.bucket, r.key, r.content_type AS "contentType",
   r.bytes, r.width, r.height, r.source_bucket AS "sourceBucket", r.source_key AS "sourceKey", r.source_e_tag AS "sourceETag"`;
@@ -113,7 +116,7 @@ export class RenditionRepository {
         WITH owner AS (
           -- The upload first, then the source's verdict row: the order in which deleting an
           -- upload (its row, then by cascade the verdicts) takes them, so the two never deadlock.
-          SELECT id FROM uploads WHERE id = ${r.uploadId}::uuid AND status IN ('PENDING', 'PROCESSING', 'READY')
+          SELECT id FROM uploads WHERE id = ${r.uploadId}::uuid AND status IN ${LIVE_UPLOAD}
           FOR SHARE
         ), source AS (
           SELECT 1 FROM stored_objects s JOIN owner ON owner.id = s.upload_id
