@@ -3,7 +3,7 @@ import { LOCAL_USER_KEY_SECRET } from '@lib/config';
 import { derivedVersion, originalKey, renditionPrefix, userKeyFor } from '@lib/contracts';
 import { ObjectStorageRepository } from '@lib/storage';
 import type { PrismaService } from '@lib/database';
-import { makeJpeg, waitFor } from '@lib/testing';
+import { makeJpeg } from '@lib/testing';
 import { ApiClient, ImageBody } from '../support/api-client';
 import { testPrisma } from '../support/database';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
@@ -28,14 +28,8 @@ describe('image queries and deletion', () => {
     await stack.stop();
   });
 
-  function withThumbnail(uploadId: string): Promise<ImageBody> {
-    return waitFor(
-      async () => {
-        const status = await alice.status(uploadId);
-        return status.image?.thumbnailUrl ? status.image : undefined;
-      },
-      { what: 'a thumbnail' },
-    );
+  async function withThumbnail(uploadId: string): Promise<ImageBody> {
+    return (await alice.withThumbnail(uploadId)).image!;
   }
 
   /** Rows as the worker would write them, for paging tests that need many images. */

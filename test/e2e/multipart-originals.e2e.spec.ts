@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { makeJpeg, makeNoisePng } from '@lib/testing';
+import { makeJpeg, makeNoisePng, waitFor } from '@lib/testing';
 import { ApiClient } from '../support/api-client';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
 
@@ -46,6 +46,19 @@ describe('large originals (multipart) read from scratch files', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
+  /**
+   * Every scratch file is removed once its reader is done; the sweep's rendition pass may still be
+   * reading the original after READY, so this waits for the directory to empty (and fails if a
+   * file stays behind).
+   */
+  async function expectScratchEmptied(): Promise<void> {
+    await waitFor(async () => (readdirSync(scratch).length === 0 ? true : undefined), {
+      what: 'the scratch directory to empty',
+      timeoutMs: 30_000,
+    });
+    expect(readdirSync(scratch)).toEqual([]);
+  }
+
   it('a ~37 MB PNG uploaded in parts, with its declared whole-object SHA-256, becomes READY', async () => {
     expect(large.length).toBeGreaterThan(7 * PART);
     const { session, completion } = await client.uploadInParts(large, 'image/png', { checksumSha256: sha256(large) });
@@ -54,9 +67,10 @@ describe('large originals (multipart) read from scratch files', () => {
     const settled = await client.settled(session.uploadId, 90_000);
     expect(settled).toMatchObject({ status: 'READY', image: { width: 3600, height: 3400, bytes: large.length } });
     // The served thumbnail is the worker's, decoded from the spooled file.
-    const thumbnail = await fetch(settled.image!.thumbnailUrl!);
+    const served = await client.withThumbnail(session.uploadId);
+    const thumbnail = await fetch(served.image!.thumbnailUrl!);
     expect(await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata()).toMatchObject({ format: 'webp' });
-    expect(readdirSync(scratch)).toEqual([]);
+    await expectScratchEmptied();
   }, 180_000);
 
   it('renders the large original from a scratch file, not from memory, and removes the file', async () => {
@@ -78,7 +92,7 @@ describe('large originals (multipart) read from scratch files', () => {
     const metrics = await (await fetch(stack.apiMetricsUrl)).text();
     expect(metrics).toMatch(/render_original_reads_total\{source="file"\} 1\b/);
     expect(metrics).not.toMatch(/render_original_reads_total\{source="(s3|cache)"\}/);
-    expect(readdirSync(scratch)).toEqual([]);
+    await expectScratchEmptied();
   }, 180_000);
 
   it('a multipart upload whose bytes differ from the declared SHA-256 ends REJECTED checksum-mismatch', async () => {
@@ -93,7 +107,7 @@ describe('large originals (multipart) read from scratch files', () => {
     expect(settled.rejection!.detail).toContain(sha256(png));
     const head = stack.s3.send(new HeadObjectCommand({ Bucket: stack.resources.originalsBucket, Key: session.key }));
     await expect(head).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
-    expect(readdirSync(scratch)).toEqual([]);
+    await expectScratchEmptied();
   }, 120_000);
 
   it('an object larger than declared ends REJECTED too-large, never READY', async () => {
@@ -113,6 +127,6 @@ describe('large originals (multipart) read from scratch files', () => {
     const settled = await client.settled(session.uploadId, 60_000);
     expect(settled).toMatchObject({ status: 'REJECTED', rejection: { code: 'too-large' } });
     expect(settled.rejection!.detail).toBe(`Declared ${declared.length} bytes but the object has ${bigger.length}.`);
-    expect(readdirSync(scratch)).toEqual([]);
+    await expectScratchEmptied();
   }, 120_000);
 });

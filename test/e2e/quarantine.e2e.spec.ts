@@ -69,13 +69,7 @@ describe('quarantine (REJECTED_OBJECT_ACTION=quarantine)', () => {
     expect(await keys(thumbnailsBucket, `thumbnails/${userKey}/`)).toEqual([]);
     expect(await storage.head(originalsBucket, originalKey(userKey, spoofed.uploadId))).toBeNull();
     // The image of the good original is served, from the worker's own thumbnail.
-    const ready = await waitFor(
-      async () => {
-        const body = await client.status(withThumbnail.uploadId);
-        return body.image?.thumbnailUrl ? body : undefined;
-      },
-      { what: 'a thumbnail made from the original', timeoutMs: 30_000 },
-    );
+    const ready = await client.withThumbnail(withThumbnail.uploadId, 30_000);
     expect(ready.status).toBe('READY');
     expect(new URL(ready.image!.thumbnailUrl!).pathname).toContain(`/renditions/${userKey}/`);
 

@@ -91,10 +91,7 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
       });
       expect((await alice.put(session.original, original)).status).toBe(200);
       expect((await alice.put(session.thumbnail!, thumbnail)).status).toBe(200);
-      const ready = await waitFor(async () => {
-        const status = await alice.status(session.uploadId);
-        return status.image?.thumbnailUrl ? status : undefined;
-      });
+      const ready = await alice.withThumbnail(session.uploadId);
       const served = await download(ready.image!.thumbnailUrl!);
       expect(served.equals(thumbnail)).toBe(false);
       expect(metadataBlocksOf(served)).toEqual([]);
@@ -127,10 +124,7 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
         prisma.storedObject.findFirst({ where: { uploadId: session.uploadId, role: 'THUMBNAIL' } }),
       );
       expect(stored).toMatchObject({ accepted: false, reason: 'undecodable' });
-      const ready = await waitFor(async () => {
-        const status = await alice.status(session.uploadId);
-        return status.image?.thumbnailUrl ? status : undefined;
-      });
+      const ready = await alice.withThumbnail(session.uploadId);
       const meta = await sharp(await download(ready.image!.thumbnailUrl!)).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['webp', 256, 171]);
     });

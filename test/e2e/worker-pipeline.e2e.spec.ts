@@ -162,10 +162,7 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       });
       expect((await client.put(session.original, jpeg)).status).toBe(200);
       expect((await client.put(session.thumbnail!, webp)).status).toBe(200);
-      const ready = await waitFor(async () => {
-        const status = await client.status(session.uploadId);
-        return status.image?.thumbnailUrl ? status : undefined;
-      });
+      const ready = await client.withThumbnail(session.uploadId);
       const thumbnail = Buffer.from(await (await fetch(ready.image!.thumbnailUrl!)).arrayBuffer());
       expect(thumbnail.equals(webp)).toBe(false);
       const meta = await sharp(thumbnail).metadata();
@@ -180,13 +177,7 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       // 600×400 pixels stored sideways: EXIF orientation 6 means "rotate 90° to view".
       const jpeg = await makeJpeg(600, 400, { exifOrientation: 6 });
       const session = await client.upload(jpeg, 'image/jpeg');
-      const ready = await waitFor(
-        async () => {
-          const status = await client.status(session.uploadId);
-          return status.image?.thumbnailUrl ? status : undefined;
-        },
-        { what: 'the generated thumbnail' },
-      );
+      const ready = await client.withThumbnail(session.uploadId);
       // The emulator may answer an error body under load; the object itself is what is checked.
       const thumbnail = await waitFor(
         async () => {

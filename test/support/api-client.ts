@@ -91,6 +91,21 @@ export class ApiClient {
     );
   }
 
+  /**
+   * The upload's status once its served thumbnail exists. The worker stores the thumbnail it made
+   * from the verified bytes only after the verdict (the rendition is saved only while its source is
+   * accepted), so READY can be seen a moment before `thumbnailUrl` is set.
+   */
+  withThumbnail(uploadId: string, timeoutMs = 20_000): Promise<UploadStatusBody> {
+    return waitFor(
+      async () => {
+        const body = await this.status(uploadId);
+        return body.image?.thumbnailUrl ? body : undefined;
+      },
+      { what: `a served thumbnail of upload ${uploadId}`, timeoutMs },
+    );
+  }
+
   /** POST /v1/uploads/sign: one S3 request of a session, signed. */
   async sign(body: object): Promise<PresignedPut> {
     const response = await this.request('POST', '/v1/uploads/sign', body);
