@@ -13,7 +13,13 @@ export class ImageDto {
   @ApiProperty() height!: number;
   @ApiPropertyOptional({ nullable: true, type: String }) sha256!: string | null;
   @ApiProperty({ description: 'Short-lived presigned GET.' }) originalUrl!: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'CDN URL when configured, else presigned GET.' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'CDN URL when configured, else presigned GET. Null for a moment after READY: the worker stores the ' +
+      'thumbnail it made from the verified bytes just after the verdict.',
+  })
   thumbnailUrl!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({
