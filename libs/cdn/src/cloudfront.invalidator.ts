@@ -1,5 +1,5 @@
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import { fromAwsError } from '@lib/errors';
+import { withAws } from '@lib/errors';
 import { CdnInvalidator } from './cdn-invalidator';
 
 /** CreateInvalidation on one distribution; CloudFront dedupes a repeated CallerReference. */
@@ -12,7 +12,7 @@ export class CloudFrontInvalidator extends CdnInvalidator {
   }
 
   async invalidate(paths: string[], reference: string): Promise<string> {
-    try {
+    return withAws('CloudFront', async () => {
       const result = await this.client.send(
         new CreateInvalidationCommand({
           DistributionId: this.distributionId,
@@ -20,8 +20,6 @@ export class CloudFrontInvalidator extends CdnInvalidator {
         }),
       );
       return result.Invalidation?.Id ?? reference;
-    } catch (error) {
-      throw fromAwsError('CloudFront', error);
-    }
+    });
   }
 }

@@ -33,3 +33,28 @@ export function fromAwsError(service: string, error: unknown): AppError {
   }
   return errors.dependencyUnavailable(service, error);
 }
+
+/**
+ * Runs an AWS SDK call and wraps whatever it throws, as `withDb` does for Prisma. `answer` turns
+ * a failure that is an answer rather than a fault (a missing object, a changed ETag) into a
+ * result; it returns undefined for a failure that is a fault after all.
+ */
+export function withAws<T>(service: string, operation: () => Promise<T>): Promise<T>;
+export function withAws<T, A>(
+  service: string,
+  operation: () => Promise<T>,
+  answer: (error: unknown) => A | undefined | Promise<A | undefined>,
+): Promise<T | A>;
+export async function withAws<T, A>(
+  service: string,
+  operation: () => Promise<T>,
+  answer?: (error: unknown) => A | undefined | Promise<A | undefined>,
+): Promise<T | A> {
+  try {
+    return await operation();
+  } catch (error) {
+    const answered = answer ? await answer(error) : undefined;
+    if (answered !== undefined) return answered;
+    throw fromAwsError(service, error);
+  }
+}

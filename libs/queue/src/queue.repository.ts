@@ -11,7 +11,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { fromAwsError } from '@lib/errors';
+import { withAws } from '@lib/errors';
 
 export interface OutgoingMessage {
   id: string;
@@ -49,7 +49,7 @@ export class QueueRepository {
   async sendBatch(queueUrl: string, messages: OutgoingMessage[]): Promise<FailedEntry[]> {
     if (messages.length === 0) return [];
     if (messages.length > SQS_MAX_BATCH) throw new RangeError(`at most ${SQS_MAX_BATCH} messages per batch`);
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -66,24 +66,20 @@ export class QueueRepository {
         message: f.Message ?? '',
         senderFault: f.SenderFault ?? false,
       }));
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   async send(queueUrl: string, body: string, attributes?: Record<string, string>): Promise<string> {
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(
         new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: toAttributes(attributes) }),
       );
       return out.MessageId ?? '';
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   async receive(queueUrl: string, max: number, visibilityTimeoutSeconds: number, waitSeconds = 0): Promise<Message[]> {
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -95,21 +91,17 @@ export class QueueRepository {
         }),
       );
       return out.Messages ?? [];
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   async delete(queueUrl: string, receiptHandle: string): Promise<void> {
-    try {
+    return withAws('SQS', async () => {
       await this.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   async depth(queueUrl: string): Promise<QueueDepth> {
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(
         new GetQueueAttributesCommand({
           QueueUrl: queueUrl,
@@ -126,9 +118,7 @@ export class QueueRepository {
         inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
         delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
       };
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   /**
@@ -141,7 +131,7 @@ export class QueueRepository {
   ): Promise<FailedEntry[]> {
     if (entries.length === 0) return [];
     if (entries.length > SQS_MAX_BATCH) throw new RangeError(`at most ${SQS_MAX_BATCH} entries per batch`);
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
@@ -153,16 +143,14 @@ export class QueueRepository {
         }),
       );
       return toFailedEntries(out.Failed);
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   /** Deletes up to 10 received messages; returns the ids SQS refused. */
   async deleteBatch(queueUrl: string, entries: { id: string; receiptHandle: string }[]): Promise<FailedEntry[]> {
     if (entries.length === 0) return [];
     if (entries.length > SQS_MAX_BATCH) throw new RangeError(`at most ${SQS_MAX_BATCH} entries per batch`);
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -170,19 +158,15 @@ export class QueueRepository {
         }),
       );
       return toFailedEntries(out.Failed);
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 
   /** The URL of a queue in this account and region, by name. */
   async urlOf(queueName: string): Promise<string> {
-    try {
+    return withAws('SQS', async () => {
       const out = await this.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
       return out.QueueUrl ?? '';
-    } catch (error) {
-      throw fromAwsError('SQS', error);
-    }
+    });
   }
 }
 

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { awsHttpStatus, errors, fromAwsError, isAwsNotFound } from '@lib/errors';
+import { awsHttpStatus, errors, fromAwsError, isAwsNotFound, withAws } from '@lib/errors';
 import type { ScratchDirectory } from './scratch-directory';
 
 export interface ObjectHead {
@@ -87,18 +87,19 @@ export class ObjectStorageRepository {
 
   /** null when the object does not exist (deleted before we got to it). */
   async head(bucket: string, key: string): Promise<ObjectHead | null> {
-    try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return {
-        size: out.ContentLength ?? 0,
-        eTag: (out.ETag ?? '').replace(/"/g, ''),
-        contentType: out.ContentType,
-        lastModified: out.LastModified,
-      };
-    } catch (error) {
-      if (isAwsNotFound(error)) return null;
-      throw fromAwsError('S3', error);
-    }
+    return withAws(
+      'S3',
+      async () => {
+        const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return {
+          size: out.ContentLength ?? 0,
+          eTag: (out.ETag ?? '').replace(/"/g, ''),
+          contentType: out.ContentType,
+          lastModified: out.LastModified,
+        };
+      },
+      (error) => (isAwsNotFound(error) ? null : undefined),
+    );
   }
 
   /**
@@ -106,55 +107,61 @@ export class ObjectStorageRepository {
    * a GET would cost two requests; null if the object does not exist.
    */
   async readStart(bucket: string, key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer } | null> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
-      const body = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
-      // "bytes 0-1023/52311": the total is the object's size. A server that ignored the range
-      // sent the whole object, whose length is then the size.
-      const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
-      return {
-        head: {
-          size: total === undefined ? (out.ContentLength ?? body.length) : Number(total),
-          eTag: (out.ETag ?? '').replace(/"/g, ''),
-          contentType: out.ContentType,
-          lastModified: out.LastModified,
-        },
-        start: body.subarray(0, bytes),
-      };
-    } catch (error) {
-      if (isAwsNotFound(error)) return null;
-      // No byte of an empty object can be asked for (416): only then is a HEAD needed.
-      if (awsHttpStatus(error) === 416) {
+    return withAws(
+      'S3',
+      async () => {
+        const out = await this.s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` }),
+        );
+        const body = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+        // "bytes 0-1023/52311": the total is the object's size. A server that ignored the range
+        // sent the whole object, whose length is then the size.
+        const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
+        return {
+          head: {
+            size: total === undefined ? (out.ContentLength ?? body.length) : Number(total),
+            eTag: (out.ETag ?? '').replace(/"/g, ''),
+            contentType: out.ContentType,
+            lastModified: out.LastModified,
+          },
+          start: body.subarray(0, bytes),
+        };
+      },
+      async (error) => {
+        if (isAwsNotFound(error)) return null;
+        // No byte of an empty object can be asked for (416): only then is a HEAD needed.
+        if (awsHttpStatus(error) !== 416) return undefined;
         const head = await this.head(bucket, key);
         return head && { head, start: Buffer.alloc(0) };
-      }
-      throw fromAwsError('S3', error);
-    }
+      },
+    );
   }
 
   /** Reads bytes [start, end] inclusive; null if the object vanished meanwhile. */
   async readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer | null> {
-    try {
-      const out = await this.s3.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
-      );
-      if (!out.Body) return Buffer.alloc(0);
-      return Buffer.from(await out.Body.transformToByteArray());
-    } catch (error) {
-      if (isAwsNotFound(error)) return null;
-      throw fromAwsError('S3', error);
-    }
+    return withAws(
+      'S3',
+      async () => {
+        const out = await this.s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
+        );
+        if (!out.Body) return Buffer.alloc(0);
+        return Buffer.from(await out.Body.transformToByteArray());
+      },
+      (error) => (isAwsNotFound(error) ? null : undefined),
+    );
   }
 
   /** Streams the object's body, so large originals never sit whole in memory. */
   async openStream(bucket: string, key: string): Promise<Readable | null> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return (out.Body as Readable | undefined) ?? Readable.from([]);
-    } catch (error) {
-      if (isAwsNotFound(error)) return null;
-      throw fromAwsError('S3', error);
-    }
+    return withAws(
+      'S3',
+      async () => {
+        const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return (out.Body as Readable | undefined) ?? Readable.from([]);
+      },
+      (error) => (isAwsNotFound(error) ? null : undefined),
+    );
   }
 
   /**
@@ -162,14 +169,14 @@ export class ObjectStorageRepository {
    * (S3 answers 412), null when it is gone. For callers that bound object size and concurrency.
    */
   async readIfMatch(bucket: string, key: string, eTag: string): Promise<Buffer | null | 'changed'> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
-      return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
-    } catch (error) {
-      if (isAwsNotFound(error)) return null;
-      if (awsHttpStatus(error) === 412) return 'changed';
-      throw fromAwsError('S3', error);
-    }
+    return withAws(
+      'S3',
+      async () => {
+        const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
+        return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+      },
+      (error) => (isAwsNotFound(error) ? null : awsHttpStatus(error) === 412 ? ('changed' as const) : undefined),
+    );
   }
 
   /**
@@ -187,17 +194,17 @@ export class ObjectStorageRepository {
   }
 
   private async downloadTo({ bucket, key, eTag, maxBytes }: VerifiedObject, file: string): Promise<VerifiedDownload> {
-    let body: Readable;
-    let declaredLength: number | undefined;
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
-      body = (out.Body as Readable | undefined) ?? Readable.from([]);
-      declaredLength = out.ContentLength;
-    } catch (error) {
-      if (isAwsNotFound(error)) return { status: 'missing' };
-      if (awsHttpStatus(error) === 412) return { status: 'changed' };
-      throw fromAwsError('S3', error);
-    }
+    const got = await withAws(
+      'S3',
+      async () => {
+        const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${eTag}"` }));
+        return { body: (out.Body as Readable | undefined) ?? Readable.from([]), declaredLength: out.ContentLength };
+      },
+      (error): VerifiedDownload | undefined =>
+        isAwsNotFound(error) ? { status: 'missing' } : awsHttpStatus(error) === 412 ? { status: 'changed' } : undefined,
+    );
+    if ('status' in got) return got;
+    const { body, declaredLength } = got;
     if (declaredLength !== undefined && declaredLength > maxBytes) {
       body.destroy();
       return { status: 'too-large', bytes: 0 };
@@ -228,42 +235,41 @@ export class ObjectStorageRepository {
   }
 
   async put(bucket: string, key: string, body: Buffer, contentType: string): Promise<string> {
-    try {
+    return withAws('S3', async () => {
       const out = await this.s3.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
       );
       return (out.ETag ?? '').replace(/"/g, '');
-    } catch (error) {
-      throw fromAwsError('S3', error);
-    }
+    });
   }
 
   /** Deleting a missing key succeeds, as in S3 itself: callers may retry freely. */
   async delete(bucket: string, key: string): Promise<void> {
-    try {
-      await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    } catch (error) {
-      if (isAwsNotFound(error)) return;
-      throw fromAwsError('S3', error);
-    }
+    await withAws(
+      'S3',
+      () => this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+      (error) => (isAwsNotFound(error) ? null : undefined),
+    );
   }
 
   /** Copies then deletes; `to` may be in another bucket (quarantine is always the private one). */
   async move(bucket: string, key: string, to: { bucket: string; key: string }): Promise<void> {
-    try {
-      await this.s3.send(
-        new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: `${bucket}/${encodeURIComponent(key)}` }),
-      );
-    } catch (error) {
-      if (isAwsNotFound(error)) return;
-      throw fromAwsError('S3', error);
-    }
-    await this.delete(bucket, key);
+    const copied = await withAws(
+      'S3',
+      async () => {
+        await this.s3.send(
+          new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: `${bucket}/${encodeURIComponent(key)}` }),
+        );
+        return true;
+      },
+      (error) => (isAwsNotFound(error) ? false : undefined),
+    );
+    if (copied) await this.delete(bucket, key);
   }
 
   /** One page (at most `maxKeys`, S3 caps it at 1,000) of the keys under a prefix. */
   async listKeys(bucket: string, prefix: string, continuationToken?: string, maxKeys = 1000): Promise<KeyPage> {
-    try {
+    return withAws('S3', async () => {
       const out = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: bucket,
@@ -277,9 +283,7 @@ export class ObjectStorageRepository {
         keys,
         ...(out.IsTruncated && out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}),
       };
-    } catch (error) {
-      throw fromAwsError('S3', error);
-    }
+    });
   }
 
   /**
@@ -289,7 +293,7 @@ export class ObjectStorageRepository {
   async deleteMany(bucket: string, keys: string[]): Promise<KeyDeleteError[]> {
     if (keys.length === 0) return [];
     if (keys.length > MAX_DELETE_KEYS) throw new RangeError(`at most ${MAX_DELETE_KEYS} keys per DeleteObjects`);
-    try {
+    return withAws('S3', async () => {
       const out = await this.s3.send(
         new DeleteObjectsCommand({
           Bucket: bucket,
@@ -299,9 +303,7 @@ export class ObjectStorageRepository {
       return (out.Errors ?? [])
         .filter((e) => e.Code !== 'NoSuchKey')
         .map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' }));
-    } catch (error) {
-      throw fromAwsError('S3', error);
-    }
+    });
   }
 
   /**
@@ -311,55 +313,53 @@ export class ObjectStorageRepository {
    * with `x-amz-checksum-sha256` is still checked by S3.
    */
   async createMultipartUpload(bucket: string, key: string, contentType: string): Promise<string> {
-    try {
+    return withAws('S3', async () => {
       const out = await this.s3.send(
         new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
       );
       if (!out.UploadId) throw new Error('CreateMultipartUpload answered without an UploadId');
       return out.UploadId;
-    } catch (error) {
-      throw fromAwsError('S3', error);
-    }
+    });
   }
 
   /** Every part S3 holds of the upload, in order (all pages); null when the upload is gone. */
   async listParts(bucket: string, key: string, uploadId: string): Promise<StoredPart[] | null> {
     const parts: StoredPart[] = [];
     let marker: string | undefined;
-    try {
-      do {
-        const out = await this.s3.send(
-          new ListPartsCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            ...(marker ? { PartNumberMarker: marker } : {}),
-          }),
-        );
-        for (const part of out.Parts ?? []) {
-          parts.push({
-            partNumber: part.PartNumber ?? 0,
-            size: part.Size ?? 0,
-            eTag: (part.ETag ?? '').replace(/"/g, ''),
-          });
-        }
-        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
-      } while (marker);
-      return parts.sort((a, b) => a.partNumber - b.partNumber);
-    } catch (error) {
-      if (isNoSuchUpload(error)) return null;
-      throw fromAwsError('S3', error);
-    }
+    return withAws(
+      'S3',
+      async () => {
+        do {
+          const out = await this.s3.send(
+            new ListPartsCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              ...(marker ? { PartNumberMarker: marker } : {}),
+            }),
+          );
+          for (const part of out.Parts ?? []) {
+            parts.push({
+              partNumber: part.PartNumber ?? 0,
+              size: part.Size ?? 0,
+              eTag: (part.ETag ?? '').replace(/"/g, ''),
+            });
+          }
+          marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+        } while (marker);
+        return parts.sort((a, b) => a.partNumber - b.partNumber);
+      },
+      (error) => (isNoSuchUpload(error) ? null : undefined),
+    );
   }
 
   /** An upload already aborted or completed counts as aborted: callers may retry freely. */
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    try {
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    } catch (error) {
-      if (isNoSuchUpload(error)) return;
-      throw fromAwsError('S3', error);
-    }
+    await withAws(
+      'S3',
+      () => this.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+      (error) => (isNoSuchUpload(error) ? null : undefined),
+    );
   }
 
   /** The multipart uploads in progress under `prefix` (all pages). */
@@ -367,7 +367,7 @@ export class ObjectStorageRepository {
     const uploads: OpenMultipartUpload[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
-    try {
+    return withAws('S3', async () => {
       for (;;) {
         const out = await this.s3.send(
           new ListMultipartUploadsCommand({
@@ -386,16 +386,12 @@ export class ObjectStorageRepository {
         keyMarker = out.NextKeyMarker;
         uploadIdMarker = out.NextUploadIdMarker;
       }
-    } catch (error) {
-      throw fromAwsError('S3', error);
-    }
+    });
   }
 
   async ping(bucket: string): Promise<void> {
-    try {
+    return withAws('S3', async () => {
       await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    } catch (error) {
-      throw fromAwsError('S3', error);
-    }
+    });
   }
 }
