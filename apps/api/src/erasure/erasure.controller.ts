@@ -1,14 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { AdminApi, CurrentUser } from '../auth/auth.decorators';
+import { UuidParam } from '../common/uuid-param.decorator';
 import { CreateErasureDto, EraseMeDto, ErasureStatusDto } from './erasure.dto';
 import { ErasureService } from './erasure.service';
-
-const erasureIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () => errors.validationFailed([{ field: 'erasureId', message: 'must be a UUID' }]),
-});
 
 @ApiTags('erasure')
 @ApiBearerAuth()
@@ -48,7 +44,7 @@ export class AdminErasureController {
   @Get(':erasureId')
   @ApiOperation({ summary: 'Progress of an erasure request: state, counts, times' })
   @ApiOkResponse({ type: ErasureStatusDto })
-  get(@Param('erasureId', erasureIdPipe) id: string): Promise<ErasureStatusDto> {
+  get(@UuidParam('erasureId') id: string): Promise<ErasureStatusDto> {
     return this.erasures.get(id);
   }
 
@@ -56,7 +52,7 @@ export class AdminErasureController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry a FAILED erasure from its checkpoint' })
   @ApiAcceptedResponse({ type: ErasureStatusDto })
-  resume(@CurrentUser() admin: AuthUser, @Param('erasureId', erasureIdPipe) id: string): Promise<ErasureStatusDto> {
+  resume(@CurrentUser() admin: AuthUser, @UuidParam('erasureId') id: string): Promise<ErasureStatusDto> {
     return this.erasures.resume(id, admin.id);
   }
 }

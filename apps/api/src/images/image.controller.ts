@@ -1,14 +1,10 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
+import { UuidParam } from '../common/uuid-param.decorator';
 import { ImageDto, ImageListQueryDto, ImagePageDto } from './image.dto';
 import { ImageService } from './image.service';
-
-const imageIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () => errors.validationFailed([{ field: 'imageId', message: 'must be a UUID' }]),
-});
 
 @ApiTags('images')
 @ApiBearerAuth()
@@ -26,7 +22,7 @@ export class ImageController {
   @Get(':imageId')
   @ApiOperation({ summary: 'One image with short-lived download URLs' })
   @ApiOkResponse({ type: ImageDto })
-  get(@CurrentUser() user: AuthUser, @Param('imageId', imageIdPipe) imageId: string): Promise<ImageDto> {
+  get(@CurrentUser() user: AuthUser, @UuidParam('imageId') imageId: string): Promise<ImageDto> {
     return this.images.get(user, imageId);
   }
 
@@ -34,7 +30,7 @@ export class ImageController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an image: its objects, then its rows (idempotent)' })
   @ApiNoContentResponse()
-  delete(@CurrentUser() user: AuthUser, @Param('imageId', imageIdPipe) imageId: string): Promise<void> {
+  delete(@CurrentUser() user: AuthUser, @UuidParam('imageId') imageId: string): Promise<void> {
     return this.images.delete(user, imageId);
   }
 }

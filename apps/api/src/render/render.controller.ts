@@ -1,15 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Public } from '../auth/auth.decorators';
+import { UuidParam } from '../common/uuid-param.decorator';
 import { RenderQueryDto, RenderUrlDto, RenderUrlRequestDto } from './render.dto';
 import { ORIGIN_VERIFY_HEADER, RenderService } from './render.service';
-
-const imageIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () => errors.validationFailed([{ field: 'imageId', message: 'must be a UUID' }]),
-});
 
 @ApiTags('images')
 @Controller()
@@ -23,7 +19,7 @@ export class RenderController {
   @ApiOkResponse({ type: RenderUrlDto })
   createUrl(
     @CurrentUser() user: AuthUser,
-    @Param('imageId', imageIdPipe) imageId: string,
+    @UuidParam('imageId') imageId: string,
     @Body() body: RenderUrlRequestDto,
   ): Promise<RenderUrlDto> {
     return this.render.createUrl(user, imageId, body);

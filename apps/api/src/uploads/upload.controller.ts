@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -11,20 +11,15 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { errors } from '@lib/errors';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { ClientGone } from '../common/client-gone.decorator';
+import { UuidParam } from '../common/uuid-param.decorator';
 import { UploadStatusQueryDto } from './upload-status.dto';
 import { UploadStatusService } from './upload-status.service';
 import { CreateUploadDto, SignedRequestDto, SignRequestDto, UploadSessionDto, UploadStatusDto } from './upload.dto';
 import { UploadSigningService } from './upload-signing.service';
 import { UploadService } from './upload.service';
-
-export const uuidPipe = new ParseUUIDPipe({
-  version: '4',
-  exceptionFactory: () => errors.validationFailed([{ field: 'uploadId', message: 'must be a UUID' }]),
-});
 
 @ApiTags('uploads')
 @ApiBearerAuth()
@@ -98,7 +93,7 @@ export class UploadController {
   })
   status(
     @CurrentUser() user: AuthUser,
-    @Param('uploadId', uuidPipe) uploadId: string,
+    @UuidParam('uploadId', '4') uploadId: string,
     @Query() query: UploadStatusQueryDto,
     @ClientGone() clientGone: AbortSignal,
   ): Promise<UploadStatusDto> {
