@@ -58,20 +58,16 @@ describe('DlqMonitorService', () => {
   let store: FakeStore;
   let sink: FakeSink;
   const monitor = () =>
-    new DlqMonitorService(
-      CONFIG,
-      dlq as unknown as DlqRepository,
-      store as unknown as DlqAlertStateRepository,
-      sink,
-      () => now,
-    );
+    new DlqMonitorService(CONFIG, dlq as unknown as DlqRepository, store as unknown as DlqAlertStateRepository, sink);
 
   beforeEach(() => {
     now = Date.UTC(2026, 10, 22, 10, 0, 0);
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
     dlq = new FakeDlq();
     store = new FakeStore();
     sink = new FakeSink();
   });
+  afterEach(() => jest.restoreAllMocks());
 
   it('alerts with the count, oldest age and samples it peeked', async () => {
     dlq.depth = 3;

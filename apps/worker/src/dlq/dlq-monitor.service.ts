@@ -18,7 +18,6 @@ import {
   newerState,
 } from '@lib/dlq';
 
-export const DLQ_MONITOR_CLOCK = Symbol('DLQ_MONITOR_CLOCK');
 const PEEK_FOR_AGE = 10;
 
 export interface MonitorCheck {
@@ -74,7 +73,6 @@ function fromStored(stored: StoredDlqAlertState): AlertState {
 export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DlqMonitorService.name);
   private readonly shutdown = new AbortController();
-  private readonly clock: () => number;
   private local: AlertState = INITIAL_ALERT_STATE;
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -85,11 +83,8 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
     private readonly dlq: DlqRepository,
     private readonly states: DlqAlertStateRepository,
     @Inject(ALERT_SINK) private readonly sink: AlertSink,
-    @Optional() @Inject(DLQ_MONITOR_CLOCK) clock?: () => number,
     @Optional() private readonly metrics?: WorkerMetrics,
-  ) {
-    this.clock = clock ?? Date.now;
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     this.logger.log({
@@ -117,7 +112,7 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn({ msg: 'DLQ depth unavailable; checking again next interval', error: String(error) });
       return undefined;
     }
-    const now = this.clock();
+    const now = Date.now();
     const queue = this.dlq.queueName;
     const shared = await this.loadShared(queue);
     const base =
