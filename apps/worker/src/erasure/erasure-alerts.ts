@@ -8,20 +8,17 @@ export interface ErasureFailure {
   reason: string;
 }
 
-export type ErasureFailureListener = (failure: ErasureFailure) => void | Promise<void>;
-
 /** Alert on this message text: it is stable, like the DLQ monitor's. */
 export const ERASURE_FAILED_MESSAGE = 'erasure failed';
 
 /**
- * Where a FAILED erasure is announced: an error log with a stable message, a counter
- * (`worker_erasures_failed_total`) for alarms, and listeners, so the DLQ's Slack notifier can
- * subscribe with `onFailure` without this module knowing about Slack.
+ * Where a FAILED erasure is announced: an error log with a stable message and a counter
+ * (`worker_erasures_failed_total`) to alarm on; the request itself says FAILED and why
+ * (`GET /v1/admin/erasures/:id`). Nothing posts it to Slack: the Slack sink is the DLQ monitor's.
  */
 @Injectable()
 export class ErasureAlerts {
   private readonly logger = new Logger('ErasureRunner');
-  private readonly listeners: ErasureFailureListener[] = [];
   readonly failed: Counter;
   readonly objectsDeleted: Counter;
 
@@ -38,20 +35,8 @@ export class ErasureAlerts {
     });
   }
 
-  onFailure(listener: ErasureFailureListener): void {
-    this.listeners.push(listener);
-  }
-
   async failedRequest(failure: ErasureFailure): Promise<void> {
     this.failed.inc();
     this.logger.error({ msg: ERASURE_FAILED_MESSAGE, ...failure });
-    for (const listener of this.listeners) {
-      try {
-        await listener(failure);
-      } catch (error) {
-        // A broken notifier must not hide the failure it was told about; the log above stands.
-        this.logger.warn({ msg: 'erasure failure listener threw', error: String(error) });
-      }
-    }
   }
 }

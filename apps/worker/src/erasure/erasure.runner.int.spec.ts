@@ -7,7 +7,7 @@ import { useIsolatedDatabase } from '../../../../test/support/database';
 import { seedUserRows } from '../../../../test/support/erasure-seed';
 import { backgroundItems } from '../../../../test/support/worker-services';
 import { WorkerMetrics } from '../observability/worker.metrics';
-import { ErasureAlerts, ErasureFailure } from './erasure-alerts';
+import { ErasureAlerts } from './erasure-alerts';
 import { ErasureRunner } from './erasure.runner';
 
 const SALT = 'runner-test-salt-0123456789';
@@ -88,8 +88,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
 
   function runner(storage: FakeStorage, overrides: Partial<WorkerConfig['erasure']> = {}) {
     const alerts = new ErasureAlerts(new WorkerMetrics());
-    const failures: ErasureFailure[] = [];
-    alerts.onFailure((f) => void failures.push(f));
+    const failures = jest.spyOn(alerts, 'failedRequest');
     const settings = config(overrides);
     const run = new ErasureRunner(
       settings,
@@ -98,7 +97,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
       alerts,
       backgroundItems(settings, db.prisma),
     );
-    return { run, failures };
+    return { run, alerts, failures };
   }
 
   async function seed(storage: FakeStorage, userId: string, count: number) {
@@ -152,13 +151,14 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     for (const key of stuck) storage.failures.set(key, 100);
     const { record } = await erasures.request(erasureSubject(user, SECRETS), 'self');
 
-    const { run, failures } = runner(storage);
+    const { run, alerts, failures } = runner(storage);
     expect(await run.runOnce()).toBe('failed');
     const failed = (await erasures.findById(record.id))!;
     expect(failed).toMatchObject({ state: 'FAILED', failedKeys: 2 });
     expect(failed.failureReason).toContain('InternalError: 2');
     expect(failed.failureReason).not.toContain(user);
-    expect(failures).toEqual([expect.objectContaining({ erasureId: record.id, failedKeys: 2 })]);
+    expect(failures.mock.calls).toEqual([[expect.objectContaining({ erasureId: record.id, failedKeys: 2 })]]);
+    expect((await alerts.failed.get()).values.map((v) => v.value)).toEqual([1]);
     expect(storage.keys(BUCKETS.originalsBucket, `originals/${keyOf(user)}/`)).toEqual([...stuck].sort());
     // FAILED is not picked up again by itself, and a second request reuses it.
     expect(await run.runOnce()).toBe('idle');
