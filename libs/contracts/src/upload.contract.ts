@@ -1,7 +1,10 @@
 export const UPLOAD_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'REJECTED', 'EXPIRED'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
-/** What the platform stores and serves; HEIC/AVIF/GIF are sniffed the same way as JPEG. */
+/**
+ * The only types the platform stores and serves: the API refuses any other declared type, the
+ * worker any other type sniffed from the bytes (HEIC/HEIF, SVG, TIFF… are `type-not-allowed`).
+ */
 export const ALLOWED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'] as const;
 export type AllowedImageType = (typeof ALLOWED_IMAGE_TYPES)[number];
 

@@ -33,8 +33,10 @@ export interface EndedMultipartSession {
 const CLAIM_TIMEOUT = '5 minutes';
 
 /**
- * Periodic work over uploads. Every query claims rows with SKIP LOCKED, so several worker
- * tasks can sweep at once without doing the same upload twice.
+ * Periodic work over uploads. Only the thumbnail query claims rows (SKIP LOCKED and a claim
+ * time), so several worker tasks never render the same thumbnail at once. The expiry and
+ * multipart queries only read: two tasks may pick the same upload, and what they then do is
+ * idempotent (only a still-PENDING upload expires; aborting an aborted upload counts as done).
  */
 @Injectable()
 export class UploadMaintenanceRepository {
