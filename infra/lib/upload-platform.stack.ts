@@ -42,7 +42,7 @@ type SharedServiceProps = Pick<
   'cluster' | 'subnets' | 'logRetention' | 'monthEnd' | 'cpuTargetPercent'
 >;
 
-/** Everything design.md describes, in one region: storage, queues, forwarder, database, services, edge, alarms. */
+/** The whole platform in one region: storage, queues, forwarder, database, services, edge, alarms. */
 export class UploadPlatformStack extends Stack {
   private readonly settings: PlatformSettings;
   private readonly logRetention: logs.RetentionDays;
