@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -77,6 +78,43 @@ describe('ObjectStorageRepository.downloadVerified (bounded streaming)', () => {
       code: 'dependency-unavailable',
       retryable: true,
       detail: expect.stringContaining('scratch directory'),
+    });
+  });
+
+  describe('with the complete body already read', () => {
+    const body = Buffer.from('the whole small object');
+    const noS3 = { send: jest.fn(async () => Promise.reject(new Error('no request expected'))) };
+    const storage = new ObjectStorageRepository(noS3 as unknown as S3Client);
+
+    it('spools and hashes it without a second GET', async () => {
+      let content: Buffer | undefined;
+      const download = await storage.downloadVerified(
+        { bucket: 'b', key: 'k', eTag: 'e', maxBytes: body.length, complete: body },
+        scratch,
+        async (d) => {
+          if (d.status === 'downloaded') content = readFileSync(d.file);
+          return d;
+        },
+      );
+      expect(download).toMatchObject({
+        status: 'downloaded',
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('base64'),
+      });
+      expect(content?.equals(body)).toBe(true);
+      expect(noS3.send).not.toHaveBeenCalled();
+      expect(await scratch.files()).toEqual([]);
+    });
+
+    it('still refuses it when it is larger than allowed, writing nothing', async () => {
+      const download = await storage.downloadVerified(
+        { bucket: 'b', key: 'k', eTag: 'e', maxBytes: body.length - 1, complete: body },
+        scratch,
+        async (d) => d,
+      );
+      expect(download).toEqual({ status: 'too-large', bytes: 0 });
+      expect(noS3.send).not.toHaveBeenCalled();
+      expect(await scratch.files()).toEqual([]);
     });
   });
 });

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { awsHttpStatus, errors, fromAwsError, isAwsNotFound, withAws } from '@lib/errors';
@@ -59,6 +60,12 @@ export interface VerifiedObject {
   key: string;
   eTag: string;
   maxBytes: number;
+  /**
+   * The object's whole body at `eTag`, when the read that found that ETag already returned all
+   * of it (a small object fits in the first range read): it is spooled from memory, since one
+   * response's bytes and ETag always belong together, and no second GET is made.
+   */
+  complete?: Buffer;
 }
 
 /**
@@ -73,6 +80,16 @@ export type VerifiedDownload =
   | { status: 'missing' };
 
 class BodyTooLarge extends Error {}
+
+async function spoolComplete(body: Buffer, maxBytes: number, file: string): Promise<VerifiedDownload> {
+  if (body.length > maxBytes) return { status: 'too-large', bytes: 0 };
+  try {
+    await writeFile(file, body, { mode: 0o600 });
+  } catch (error) {
+    throw errors.dependencyUnavailable('The scratch directory', error);
+  }
+  return { status: 'downloaded', file, bytes: body.length, sha256: createHash('sha256').update(body).digest('base64') };
+}
 
 /** S3's limit for one DeleteObjects call. */
 export const MAX_DELETE_KEYS = 1000;
@@ -193,7 +210,9 @@ export class ObjectStorageRepository {
     return scratch.withFile(async (file) => use(await this.downloadTo(object, file)));
   }
 
-  private async downloadTo({ bucket, key, eTag, maxBytes }: VerifiedObject, file: string): Promise<VerifiedDownload> {
+  private async downloadTo(object: VerifiedObject, file: string): Promise<VerifiedDownload> {
+    const { bucket, key, eTag, maxBytes, complete } = object;
+    if (complete) return spoolComplete(complete, maxBytes, file);
     const got = await withAws(
       'S3',
       async () => {

@@ -123,8 +123,8 @@ export class ObjectIngestService {
     }
     let inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
     let thumbnail: RenderedImage | undefined;
-    if (inspection.ok && head) {
-      const proof = await this.prove(subject, head, inspection.frames ?? 1);
+    if (inspection.ok && head && read) {
+      const proof = await this.prove(subject, head, read.start, inspection.frames ?? 1);
       if (proof.kind === 'changed') {
         this.logger.log({ msg: 'stale event skipped', key: subject.message.key, sequencer: subject.message.sequencer });
         return { outcome: 'superseded' };
@@ -170,9 +170,11 @@ export class ObjectIngestService {
    * whole in memory. The thumbnail that decode makes is the proof, and is what gets served —
    * never the bytes a client sent.
    */
-  private async prove(subject: Subject, head: ObjectHead, frames: number): Promise<Proof> {
+  private async prove(subject: Subject, head: ObjectHead, start: Buffer, frames: number): Promise<Proof> {
     const { bucket, key } = subject.message;
-    const object = { bucket, key, eTag: head.eTag, maxBytes: subject.declaredSize ?? head.size };
+    // A small object came whole with the first read: reading it again would only cost a GET.
+    const complete = start.length === head.size ? start : undefined;
+    const object = { bucket, key, eTag: head.eTag, maxBytes: subject.declaredSize ?? head.size, complete };
     return this.storage.downloadVerified(object, this.scratch, (download) =>
       this.proveDownloaded(subject, download, frames),
     );
