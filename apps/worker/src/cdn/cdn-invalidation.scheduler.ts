@@ -9,12 +9,9 @@ export class CdnInvalidationScheduler implements OnApplicationBootstrap, OnModul
   private readonly logger = new Logger(CdnInvalidationScheduler.name);
   private readonly task: PeriodicTask<DrainResult>;
 
-  constructor(
-    @Inject(APP_CONFIG) config: WorkerConfig,
-    private readonly service: CdnInvalidationService,
-  ) {
+  constructor(@Inject(APP_CONFIG) config: WorkerConfig, service: CdnInvalidationService) {
     this.task = new PeriodicTask({
-      run: () => this.service.drain(),
+      run: () => service.drain(),
       onError: (error) => this.logger.warn({ msg: 'cdn invalidation pass interrupted', error: (error as Error).name }),
       timing: { firstAfterMs: 0, next: () => config.cdn.intervalSeconds * 1000 },
     });

@@ -5,8 +5,6 @@ import { ObjectStorageRepository } from '@lib/storage';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { BackgroundItems } from '../scheduling/background-items';
 
-const BATCH = 20;
-
 export interface ExpiryReport {
   expired: number;
   reconciled: number;
@@ -27,9 +25,10 @@ export class ExpiryJob {
     private readonly items: BackgroundItems,
   ) {}
 
-  async run(): Promise<ExpiryReport> {
+  /** Settles at most `limit` overdue uploads. */
+  async run(limit: number): Promise<ExpiryReport> {
     const report: ExpiryReport = { expired: 0, reconciled: 0 };
-    for (const upload of await this.maintenance.findOverduePending(this.config.sweep.expiryGraceSeconds, BATCH)) {
+    for (const upload of await this.maintenance.findOverduePending(this.config.sweep.expiryGraceSeconds, limit)) {
       const outcome = await this.items.run('expiry', upload.id, () => this.settle(upload));
       if (outcome.ok) report[outcome.value]++;
     }

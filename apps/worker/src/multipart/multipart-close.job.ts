@@ -4,8 +4,6 @@ import { EndedMultipartSession, UploadMaintenanceRepository } from '@lib/databas
 import { ObjectStorageRepository } from '@lib/storage';
 import { BackgroundItems } from '../scheduling/background-items';
 
-const BATCH = 20;
-
 /** Aborts the S3 multipart uploads of sessions that ended, each isolated (BackgroundItems). */
 @Injectable()
 export class MultipartCloseJob {
@@ -16,12 +14,12 @@ export class MultipartCloseJob {
     private readonly items: BackgroundItems,
   ) {}
 
-  /** Returns how many sessions were closed. */
-  async run(): Promise<number> {
+  /** Returns how many sessions were closed, of at most `limit`. */
+  async run(limit: number): Promise<number> {
     let closed = 0;
     for (const session of await this.maintenance.findEndedMultipartSessions(
       this.config.sweep.expiryGraceSeconds,
-      BATCH,
+      limit,
     )) {
       const outcome = await this.items.run('multipart', session.id, () => this.close(session));
       if (outcome.ok) closed++;

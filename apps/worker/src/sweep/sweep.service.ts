@@ -6,6 +6,9 @@ import { MultipartCloseJob } from '../multipart/multipart-close.job';
 import { RenditionService } from '../renditions/rendition.service';
 import { ThumbnailJob } from '../thumbnails/thumbnail.job';
 
+/** How many items the thumbnail, expiry and multipart jobs take on in one sweep each. */
+const BATCH = 20;
+
 export interface SweepReport {
   thumbnailsMade: number;
   renditionsMade: number;
@@ -34,11 +37,11 @@ export class SweepService {
 
   async sweep(): Promise<SweepReport> {
     const minAge = await this.backgroundMinAgeSeconds();
-    const thumbnailsMade = await this.thumbnails.run(minAge);
+    const thumbnailsMade = await this.thumbnails.run(BATCH, minAge);
     const renditionsMade = await this.renditions.makeMissing(minAge);
-    const { expired, reconciled } = await this.expiry.run();
+    const { expired, reconciled } = await this.expiry.run(BATCH);
     // After expiry, so a session that just expired is aborted in the same sweep.
-    const multipartAborted = await this.multipart.run();
+    const multipartAborted = await this.multipart.run(BATCH);
     const report = { thumbnailsMade, renditionsMade, expired, reconciled, multipartAborted };
     if (Object.values(report).some((count) => count > 0)) {
       this.logger.log({ msg: 'sweep done', ...report });

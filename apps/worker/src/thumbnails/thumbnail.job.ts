@@ -6,8 +6,6 @@ import { renderThumbnail } from '@lib/imaging';
 import { RenditionService, verifiedOriginal } from '../renditions/rendition.service';
 import { BackgroundItems } from '../scheduling/background-items';
 
-const BATCH = 20;
-
 /**
  * Makes the served thumbnail (`thumb`) of READY images that have none: at once when the client
  * sent none, after THUMBNAIL_WAIT_SECONDS when it said it would. Each upload runs isolated
@@ -22,12 +20,12 @@ export class ThumbnailJob {
     private readonly items: BackgroundItems,
   ) {}
 
-  /** Returns how many thumbnails were made; only for images READY `minAgeSeconds` ago. */
-  async run(minAgeSeconds: number): Promise<number> {
+  /** Returns how many thumbnails were made, of at most `limit`; only for images READY `minAgeSeconds` ago. */
+  async run(limit: number, minAgeSeconds: number): Promise<number> {
     let made = 0;
     for (const work of await this.maintenance.claimThumbnailWork(
       this.config.thumbnails.waitSeconds,
-      BATCH,
+      limit,
       minAgeSeconds,
     )) {
       const outcome = await this.items.run('thumbnail', work.uploadId, () => this.make(work));
