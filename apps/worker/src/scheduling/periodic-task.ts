@@ -3,9 +3,9 @@ export type PassOutcome<T> = { ok: true; value: T } | { ok: false };
 
 /**
  * When passes start.
- * - `every`: on a fixed interval (setInterval), the first one interval after start; a tick that
- *   finds the previous pass still running is skipped.
- * - `firstAfter` and `next`: a chain of timers, the first pass `firstAfter` ms after start and
+ * - `everyMs`: on a fixed interval (setInterval), the first pass one interval after start; a
+ *   tick that finds the previous pass still running is skipped.
+ * - `firstAfterMs` and `next`: a chain of timers, the first pass `firstAfterMs` after start and
  *   each later one `next(outcome)` ms after the previous one ended, so passes never overlap.
  */
 export type PeriodicTiming<T> =
@@ -36,11 +36,11 @@ export class PeriodicTask<T = unknown> {
     const { timing } = this.options;
     if ('everyMs' in timing) {
       this.timer = setInterval(() => {
-        if (!this.running) this.pass(() => undefined);
+        if (!this.running) this.pass();
       }, timing.everyMs);
       this.timer.unref();
     } else {
-      this.schedule(timing.firstAfterMs);
+      this.chain(timing.firstAfterMs, timing.next);
     }
   }
 
@@ -52,15 +52,14 @@ export class PeriodicTask<T = unknown> {
     await this.running;
   }
 
-  private schedule(delayMs: number): void {
+  private chain(delayMs: number, next: (outcome: PassOutcome<T>) => number): void {
     if (this.stopped) return;
-    const { timing } = this.options;
-    if ('everyMs' in timing) return;
-    this.timer = setTimeout(() => this.pass((outcome) => this.schedule(timing.next(outcome))), delayMs);
+    this.timer = setTimeout(() => this.pass((outcome) => this.chain(next(outcome), next)), delayMs);
     this.timer.unref();
   }
 
-  private pass(then: (outcome: PassOutcome<T>) => void): void {
+  /** Runs one pass, then `then` with how it went. */
+  private pass(then?: (outcome: PassOutcome<T>) => void): void {
     let outcome: PassOutcome<T> = { ok: false };
     this.running = this.options
       .run()
@@ -70,7 +69,7 @@ export class PeriodicTask<T = unknown> {
       .catch((error: unknown) => this.options.onError(error))
       .finally(() => {
         this.running = undefined;
-        then(outcome);
+        then?.(outcome);
       });
   }
 }
