@@ -1,7 +1,7 @@
 import type { WorkerConfig } from '@lib/config';
 import { BackgroundFailureRepository, PrismaService, RenditionRepository } from '@lib/database';
 import type { ObjectStorageRepository } from '@lib/storage';
-import { BackgroundItems } from '../../apps/worker/src/maintenance/background-items';
+import { BackgroundItems } from '../../apps/worker/src/scheduling/background-items';
 import { WorkerMetrics } from '../../apps/worker/src/observability/worker.metrics';
 import { RenditionService } from '../../apps/worker/src/renditions/rendition.service';
 

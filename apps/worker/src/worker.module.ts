@@ -9,10 +9,14 @@ import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
 import { ObjectIngestService } from './ingest/object-ingest.service';
 import { uploadPollers, UploadEventHandler } from './ingest/upload-event.handler';
-import { BackgroundItems } from './maintenance/background-items';
-import { MaintenanceService } from './maintenance/maintenance.service';
-import { SweepScheduler } from './maintenance/sweep.scheduler';
+import { ExpiryJob } from './expiry/expiry.job';
+import { MultipartCloseJob } from './multipart/multipart-close.job';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { RenditionService } from './renditions/rendition.service';
+import { BackgroundItems } from './scheduling/background-items';
+import { SweepScheduler } from './sweep/sweep.scheduler';
+import { SweepService } from './sweep/sweep.service';
+import { ThumbnailJob } from './thumbnails/thumbnail.job';
 import { MetricsServer } from './observability/metrics.server';
 import { WorkerMetrics } from './observability/worker.metrics';
 import { ErasureAlerts } from './erasure/erasure-alerts';
@@ -57,8 +61,12 @@ export class WorkerModule {
         UploadEventHandler,
         ConsumerDrainService,
         BackgroundItems,
-        MaintenanceService,
+        ThumbnailJob,
         RenditionService,
+        ExpiryJob,
+        ReconciliationService,
+        MultipartCloseJob,
+        SweepService,
         SweepScheduler,
         WorkerMetrics,
         MetricsServer,

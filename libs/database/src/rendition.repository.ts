@@ -1,18 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../../generated/prisma/client';
-import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
+import { ClaimedOriginal, claimReadyUploads, releaseReadyUploadClaim } from './ready-upload-claim';
 
-export interface RenditionWork {
-  uploadId: string;
-  userId: string;
-  originalBucket: string;
-  originalKey: string;
-  /** The verified version of the original: renditions are made from exactly these bytes. */
-  originalETag: string;
-  /** Its size when verified: a download never reads past it. */
-  originalBytes: number;
+export interface RenditionWork extends ClaimedOriginal {
   /** The names among the wanted presets that this upload does not have yet. */
   missing: string[];
 }
@@ -64,9 +56,6 @@ const SOURCE_STILL_VALID = Prisma.sql`EXISTS (
 const RECORD_COLUMNS = Prisma.sql`r.upload_id AS "uploadId", r.name, r.bucket, r.key, r.content_type AS "contentType",
   r.bytes, r.width, r.height, r.source_bucket AS "sourceBucket", r.source_key AS "sourceKey", r.source_e_tag AS "sourceETag"`;
 
-/** A claim older than this is taken to belong to a worker that died mid-way. */
-const CLAIM_TIMEOUT = '5 minutes';
-
 @Injectable()
 export class RenditionRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -77,27 +66,14 @@ export class RenditionRepository {
    */
   async claimWork(names: string[], limit: number, minAgeSeconds = 0): Promise<RenditionWork[]> {
     if (names.length === 0) return [];
-    const rows = await withDb(
-      () =>
-        this.prisma.$queryRaw<(Omit<RenditionWork, 'missing'> & { have: string[] | null })[]>`
-        UPDATE uploads u SET renditions_claimed_at = now()
-        FROM images i
-        WHERE i.upload_id = u.id AND u.id IN (
-          SELECT u2.id FROM uploads u2
-          JOIN images i2 ON i2.upload_id = u2.id
-          WHERE u2.status = 'READY'
-            AND (u2.renditions_claimed_at IS NULL OR u2.renditions_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
-            AND i2.created_at <= now() - make_interval(secs => ${minAgeSeconds})
-            AND (SELECT count(*) FROM renditions r WHERE r.upload_id = u2.id AND r.name = ANY(${names}::text[]))
-              < ${names.length}
-            AND ${notHeldBack('renditions', Prisma.sql`u2.id`)}
-          ORDER BY i2.created_at
-          LIMIT ${limit}
-          FOR UPDATE OF u2 SKIP LOCKED
-        )
-        RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey",
-          i.e_tag AS "originalETag", i.bytes AS "originalBytes", (SELECT array_agg(r.name) FROM renditions r WHERE r.upload_id = u.id) AS "have"`,
-    );
+    const rows = await claimReadyUploads<ClaimedOriginal & { have: string[] | null }>(this.prisma, {
+      pass: 'renditions',
+      wanted: Prisma.sql`(SELECT count(*) FROM renditions r WHERE r.upload_id = u2.id AND r.name = ANY(${names}::text[]))
+        < ${names.length}`,
+      limit,
+      minAgeSeconds,
+      returning: Prisma.sql`(SELECT array_agg(r.name) FROM renditions r WHERE r.upload_id = u.id) AS "have"`,
+    });
     return rows.map(({ have, ...work }) => ({ ...work, missing: names.filter((n) => !(have ?? []).includes(n)) }));
   }
 
@@ -152,10 +128,8 @@ export class RenditionRepository {
   }
 
   /** A failed attempt hands its claim back, so the retry is timed by its backoff alone. */
-  async releaseClaim(uploadId: string): Promise<void> {
-    await withDb(
-      () => this.prisma.$executeRaw`UPDATE uploads SET renditions_claimed_at = NULL WHERE id = ${uploadId}::uuid`,
-    );
+  releaseClaim(uploadId: string): Promise<void> {
+    return releaseReadyUploadClaim(this.prisma, 'renditions', uploadId);
   }
 
   /**

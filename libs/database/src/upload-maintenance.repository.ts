@@ -3,17 +3,10 @@ import { Prisma } from '../../../generated/prisma/client';
 import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
+import { ClaimedOriginal, claimReadyUploads, releaseReadyUploadClaim } from './ready-upload-claim';
 
-export interface ThumbnailWork {
-  uploadId: string;
-  userId: string;
-  originalBucket: string;
-  originalKey: string;
-  /** The verified version of the original: the thumbnail is made from exactly these bytes. */
-  originalETag: string;
-  /** Its size when verified: a download never reads past it. */
-  originalBytes: number;
-}
+/** A READY upload claimed to make its served thumbnail from the verified original. */
+export type ThumbnailWork = ClaimedOriginal;
 
 export interface OverdueUpload {
   id: string;
@@ -28,9 +21,6 @@ export interface EndedMultipartSession {
   originalKey: string;
   multipartUploadId: string;
 }
-
-/** A claim older than this is taken to belong to a worker that died mid-way. */
-const CLAIM_TIMEOUT = '5 minutes';
 
 /**
  * Periodic work over uploads. Only the thumbnail query claims rows (SKIP LOCKED and a claim
@@ -48,34 +38,18 @@ export class UploadMaintenanceRepository {
    * last attempt failed wait out their backoff (see BackgroundFailure).
    */
   claimThumbnailWork(waitSeconds: number, limit: number, minAgeSeconds = 0): Promise<ThumbnailWork[]> {
-    return withDb(
-      () =>
-        this.prisma.$queryRaw<ThumbnailWork[]>`
-        UPDATE uploads u SET thumbnail_claimed_at = now()
-        FROM images i
-        WHERE i.upload_id = u.id AND u.id IN (
-          SELECT u2.id FROM uploads u2
-          JOIN images i2 ON i2.upload_id = u2.id
-          WHERE u2.status = 'READY'
-            AND (u2.thumbnail_claimed_at IS NULL OR u2.thumbnail_claimed_at < now() - ${CLAIM_TIMEOUT}::interval)
-            AND (u2.thumbnail_key IS NULL OR i2.created_at < now() - make_interval(secs => ${waitSeconds}))
-            AND i2.created_at <= now() - make_interval(secs => ${minAgeSeconds})
-            AND NOT EXISTS (SELECT 1 FROM renditions r WHERE r.upload_id = u2.id AND r.name = 'thumb')
-            AND ${notHeldBack('thumbnail', Prisma.sql`u2.id`)}
-          ORDER BY i2.created_at
-          LIMIT ${limit}
-          FOR UPDATE OF u2 SKIP LOCKED
-        )
-        RETURNING u.id AS "uploadId", u.user_id AS "userId", i.bucket AS "originalBucket", i.key AS "originalKey",
-          i.e_tag AS "originalETag", i.bytes AS "originalBytes"`,
-    );
+    return claimReadyUploads(this.prisma, {
+      pass: 'thumbnail',
+      wanted: Prisma.sql`(u2.thumbnail_key IS NULL OR i2.created_at < now() - make_interval(secs => ${waitSeconds}))
+        AND NOT EXISTS (SELECT 1 FROM renditions r WHERE r.upload_id = u2.id AND r.name = 'thumb')`,
+      limit,
+      minAgeSeconds,
+    });
   }
 
   /** A failed attempt hands its claim back, so the retry is timed by its backoff alone. */
-  async releaseThumbnailClaim(uploadId: string): Promise<void> {
-    await withDb(
-      () => this.prisma.$executeRaw`UPDATE uploads SET thumbnail_claimed_at = NULL WHERE id = ${uploadId}::uuid`,
-    );
+  releaseThumbnailClaim(uploadId: string): Promise<void> {
+    return releaseReadyUploadClaim(this.prisma, 'thumbnail', uploadId);
   }
 
   /** PENDING uploads whose URLs expired more than `graceSeconds` ago. */

@@ -1,5 +1,5 @@
 import type { Sharp } from 'sharp';
-import { runPipeline, sharpFor, type ImageSource, type RenderedImage } from './thumbnail.renderer';
+import { runPipeline, sharpFor, withTimeout, type ImageSource, type RenderedImage } from './sharp-pipeline';
 
 export const RENDER_FITS = ['cover', 'contain', 'inside'] as const;
 export type RenderFit = (typeof RENDER_FITS)[number];
@@ -68,16 +68,11 @@ export async function renderResized(
       background: spec.format === 'jpeg' ? { r: 255, g: 255, b: 255, alpha: 1 } : { r: 0, g: 0, b: 0, alpha: 0 },
     })
     .keepIccProfile();
-  if (limits.timeoutMs) pipeline = pipeline.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
-  pipeline = encode(pipeline, spec.format, spec.quality, spec.effort);
-  if (Buffer.isBuffer(source)) {
-    pipeline.end(source);
-  } else if (typeof source !== 'string') {
-    // pipe() does not forward errors: without this a broken S3 stream would leave sharp waiting.
-    source.once('error', (error) => pipeline.destroy(error));
-    source.pipe(pipeline);
-  }
-  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  pipeline = encode(withTimeout(pipeline, limits.timeoutMs), spec.format, spec.quality, spec.effort);
+  // sharp's own errors go out as they are: the render service maps their messages (pixel limit, timeout).
+  const { data, info } = await runPipeline(pipeline, source, (p) => p.toBuffer({ resolveWithObject: true }), {
+    decoderErrors: 'as-is',
+  });
   return { body: data, contentType: RENDER_CONTENT_TYPES[spec.format], width: info.width, height: info.height };
 }
 
@@ -90,8 +85,10 @@ export async function renderRenditions(
   sizes: readonly { name: string; maxSide: number }[],
   limits: ResizeLimits,
 ): Promise<Map<string, RenderedImage>> {
-  let base = sharpFor(source, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
-  if (limits.timeoutMs) base = base.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
+  const base = withTimeout(
+    sharpFor(source, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate(),
+    limits.timeoutMs,
+  );
   const made = await runPipeline(base, source, (input) =>
     Promise.all(
       sizes.map(async (size) => {

@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { makeJpeg, makePng, UNDECODABLE_IMAGES } from '@lib/testing';
 import { inspectImage, HEAD_BYTES, TAIL_BYTES } from './image-inspector';
-import { decodeAllFrames, renderThumbnail, UndecodableImageError } from './thumbnail.renderer';
+import { UndecodableImageError } from './sharp-pipeline';
+import { decodeAllFrames, renderThumbnail } from './thumbnail.renderer';
 
 const LIMITS = { maxSide: 64, maxPixels: 10_000_000, timeoutSeconds: 10 };
 
@@ -51,5 +52,19 @@ describe('renderThumbnail: the proof that an image decodes (real bytes)', () => 
     stream.destroy(new Error('socket hang up'));
     await expect(result).rejects.toThrow('socket hang up');
     await expect(result).rejects.not.toBeInstanceOf(UndecodableImageError);
+  });
+
+  it('rejects a corrupt image streamed in as undecodable once the stream ends, rather than hanging', async () => {
+    const stream = new PassThrough();
+    const result = renderThumbnail(stream, LIMITS);
+    stream.end(await UNDECODABLE_IMAGES['a JPEG with corrupt scan data'].make());
+    await expect(result).rejects.toBeInstanceOf(UndecodableImageError);
+  });
+
+  it("rejects with the stream's own error when it fails before sending a byte", async () => {
+    const stream = new PassThrough();
+    const result = renderThumbnail(stream, LIMITS);
+    stream.destroy(new Error('connection reset'));
+    await expect(result).rejects.toThrow('connection reset');
   });
 });

@@ -1,44 +1,27 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { CdnInvalidationService } from './cdn-invalidation.service';
+import { PeriodicTask } from '../scheduling/periodic-task';
+import { CdnInvalidationService, DrainResult } from './cdn-invalidation.service';
 
 /** Drains the CDN invalidation outbox every CDN_INVALIDATION_INTERVAL_SECONDS; an outage is waited out. */
 @Injectable()
 export class CdnInvalidationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CdnInvalidationScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly task: PeriodicTask<DrainResult>;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
-    private readonly service: CdnInvalidationService,
-  ) {}
+  constructor(@Inject(APP_CONFIG) config: WorkerConfig, service: CdnInvalidationService) {
+    this.task = new PeriodicTask({
+      run: () => service.drain(),
+      onError: (error) => this.logger.warn({ msg: 'cdn invalidation pass interrupted', error: (error as Error).name }),
+      timing: { firstAfterMs: 0, next: () => config.cdn.intervalSeconds * 1000 },
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.task.start();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.service
-        .drain()
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          this.logger.warn({ msg: 'cdn invalidation pass interrupted', error: (error as Error).name });
-        })
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.config.cdn.intervalSeconds * 1000);
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 }

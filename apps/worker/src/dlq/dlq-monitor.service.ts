@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { WorkerMetrics } from '../observability/worker.metrics';
+import { PeriodicTask } from '../scheduling/periodic-task';
 import { DlqAlertStateRepository, StoredDlqAlertState, VersionedDlqAlertState } from '@lib/database';
 import {
   ALERT_SINK,
@@ -74,8 +75,12 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(DlqMonitorService.name);
   private readonly shutdown = new AbortController();
   private local: AlertState = INITIAL_ALERT_STATE;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask({
+    run: () => this.check(),
+    onError: (error) => this.logger.error({ msg: 'DLQ check failed', error: String(error) }),
+    // The monitor alone must never keep the process alive (the task's timers are unref'd).
+    timing: { firstAfterMs: 0, next: () => this.nextDelayMs() },
+  });
   private storeDown = false;
 
   constructor(
@@ -93,13 +98,12 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
       sink: this.sink.kind,
       pollSeconds: this.config.dlq.alerts.pollSeconds,
     });
-    this.schedule(0);
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.shutdown.abort();
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One observation and whatever it calls for. Never throws. */
@@ -211,20 +215,6 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
       });
     }
     this.storeDown = true;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.shutdown.signal.aborted) return;
-    this.timer = setTimeout(() => {
-      this.running = this.check()
-        .catch((error: unknown) => this.logger.error({ msg: 'DLQ check failed', error: String(error) }))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.nextDelayMs());
-        });
-    }, delayMs);
-    // The monitor alone must never keep the process alive.
-    this.timer.unref();
   }
 
   /** While a first alert is settling, look again sooner, so it still goes out within a minute. */

@@ -5,7 +5,7 @@ import { userCdnPaths } from '@lib/cdn';
 import { erasureTargets, userKeyFor } from '@lib/contracts';
 import { ClaimedErasure, ErasureRepository } from '@lib/database';
 import { KeyDeleteError, ObjectStorageRepository } from '@lib/storage';
-import { BackgroundItems } from '../maintenance/background-items';
+import { BackgroundItems } from '../scheduling/background-items';
 import { ErasureAlerts } from './erasure-alerts';
 
 export type ErasureRunResult = 'idle' | 'completed' | 'failed' | 'retrying' | 'stopped' | 'lost-lease';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { ErasureRunner } from './erasure.runner';
+import { PeriodicTask } from '../scheduling/periodic-task';
+import { ErasureRunner, ErasureRunResult } from './erasure.runner';
 
 /**
  * Polls for erasure requests; after a run it looks again at once (there may be a queue of
@@ -10,38 +11,28 @@ import { ErasureRunner } from './erasure.runner';
 @Injectable()
 export class ErasureScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ErasureScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly task: PeriodicTask<ErasureRunResult>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
+    @Inject(APP_CONFIG) config: WorkerConfig,
     private readonly runner: ErasureRunner,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(0);
+  ) {
+    const pollMs = config.erasure.pollSeconds * 1000;
+    this.task = new PeriodicTask({
+      run: () => this.runner.runOnce(),
+      onError: (error) =>
+        this.logger.warn({ msg: 'erasure run interrupted; resuming next interval', error: String(error) }),
+      timing: { firstAfterMs: 0, next: (outcome) => (outcome.ok && outcome.value !== 'idle' ? 0 : pollMs) },
+    });
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runner
-        .runOnce()
-        .then((result) => this.schedule(result === 'idle' ? this.config.erasure.pollSeconds * 1000 : 0))
-        .catch((error: unknown) => {
-          this.logger.warn({ msg: 'erasure run interrupted; resuming next interval', error: String(error) });
-          this.schedule(this.config.erasure.pollSeconds * 1000);
-        })
-        .finally(() => (this.running = undefined));
-    }, delayMs);
-    this.timer.unref();
+  onApplicationBootstrap(): void {
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    const stopped = this.task.stop();
     this.runner.stop();
-    clearTimeout(this.timer);
-    await this.running;
+    await stopped;
   }
 }

@@ -5,7 +5,7 @@ import { DerivedSource, RenditionRecord, RenditionRepository, RenditionWork } fr
 import { errors } from '@lib/errors';
 import { RenderedImage, renderRenditions } from '@lib/imaging';
 import { ObjectStorageRepository, ScratchDirectory } from '@lib/storage';
-import { BackgroundItems } from '../maintenance/background-items';
+import { BackgroundItems } from '../scheduling/background-items';
 
 const BATCH = 10;
 

@@ -3,9 +3,13 @@ import type { WorkerConfig } from '@lib/config';
 import type { UploadMaintenanceRepository } from '@lib/database';
 import type { QueueRepository } from '@lib/queue';
 import type { ObjectStorageRepository } from '@lib/storage';
+import { ExpiryJob } from '../expiry/expiry.job';
+import { MultipartCloseJob } from '../multipart/multipart-close.job';
+import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import type { RenditionService } from '../renditions/rendition.service';
-import type { BackgroundItems } from './background-items';
-import { MaintenanceService } from './maintenance.service';
+import type { BackgroundItems } from '../scheduling/background-items';
+import { ThumbnailJob } from '../thumbnails/thumbnail.job';
+import { SweepService } from './sweep.service';
 
 /** Strict fakes: only what a sweep over an empty database touches; anything else throws. */
 function sweepWith(visible: number | Error, sweep: Partial<WorkerConfig['sweep']> = {}) {
@@ -35,18 +39,19 @@ function sweepWith(visible: number | Error, sweep: Partial<WorkerConfig['sweep']
       return 0;
     },
   } as unknown as RenditionService;
-  const service = new MaintenanceService(
+  const [storage, items] = [{} as ObjectStorageRepository, {} as BackgroundItems];
+  const service = new SweepService(
     config,
-    maintenance,
-    {} as ObjectStorageRepository,
     queue,
+    new ThumbnailJob(config, maintenance, renditions, items),
     renditions,
-    {} as BackgroundItems,
+    new ExpiryJob(config, maintenance, storage, new ReconciliationService(config, storage, queue), items),
+    new MultipartCloseJob(config, maintenance, storage, items),
   );
   return { run: () => service.sweep().then(() => asked) };
 }
 
-describe('MaintenanceService: thumbnails and renditions yield to a backlog', () => {
+describe('SweepService: thumbnails and renditions yield to a backlog', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('makes them for every READY image while the queue is short', async () => {
