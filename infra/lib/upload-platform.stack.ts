@@ -13,7 +13,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { apiEnv } from '../../libs/config/src/env.schema';
+import { API_ENV_KEYS, apiEnv, ApiEnvKey, WORKER_ENV_KEYS, WorkerEnvKey } from '../../libs/config/src/env.schema';
 import { QUARANTINE_PREFIX, RENDITIONS_PREFIX } from '../../libs/contracts/src/object-key';
 import { Alarms } from './alarms.construct';
 import { ApiService } from './api-service.construct';
@@ -30,6 +30,13 @@ import { ThumbnailCdn } from './thumbnail-cdn.construct';
 import { WorkerService } from './worker-service.construct';
 
 export const API_PORT: number = apiEnv.shape.PORT.parse(undefined);
+
+/**
+ * Handed to the worker though no app reads them (no schema has them): the queue's redrive count
+ * it was deployed with, shown beside the worker's settings.
+ */
+const OPERATOR_RECORDS = ['DLQ_MAX_RECEIVE_COUNT'] as const;
+type DeployedKey = ApiEnvKey | WorkerEnvKey | (typeof OPERATOR_RECORDS)[number];
 
 export interface UploadPlatformStackProps extends StackProps {
   settings: PlatformSettings;
@@ -298,12 +305,12 @@ export class UploadPlatformStack extends Stack {
   }
 
   /**
-   * Plain settings go to SSM, one parameter per variable; each container receives only what its
-   * app reads (libs/config/src/env.schema.ts). NODE_ENV and HOST come from the image.
+   * Plain settings go to SSM, one parameter per variable; each container receives those its app
+   * reads (its key list in libs/config/src/env.schema.ts). NODE_ENV and HOST come from the image.
    */
   private configure(api: ApiService, worker: PlatformService): void {
     const { settings, storage, messaging } = this;
-    const config = new RuntimeConfig(this, 'Config', settings.appName);
+    const config = new RuntimeConfig<DeployedKey>(this, 'Config', settings.appName);
     config.set({
       AWS_REGION: this.region,
       LOG_LEVEL: settings.logLevel,
@@ -327,35 +334,8 @@ export class UploadPlatformStack extends Stack {
       REJECTED_OBJECT_ACTION: settings.rejectedObjectAction,
       CDN_DISTRIBUTION_ID: this.cdn.distribution.distributionId,
     });
-    const shared = [
-      'AWS_REGION',
-      'LOG_LEVEL',
-      'S3_ORIGINALS_BUCKET',
-      'S3_THUMBNAILS_BUCKET',
-      'UPLOADS_QUEUE_URL',
-      'UPLOADS_DLQ_URL',
-    ];
-    config.addTo(api.app.container, [
-      ...shared,
-      'CDN_BASE_URL',
-      'PORT',
-      'PUBLIC_BASE_URL',
-      'LOG_SUCCESS_SAMPLE_RATE',
-      'LOG_SLOW_REQUEST_MS',
-      'WEB_ORIGINS',
-      'AUTH_JWKS_URL',
-      'AUTH_ISSUER',
-      'AUTH_AUDIENCE',
-    ]);
-    config.addTo(worker.container, [
-      ...shared,
-      'WORKER_VISIBILITY_TIMEOUT_SECONDS',
-      'WORKER_SHUTDOWN_GRACE_SECONDS',
-      'WORKER_POLLERS',
-      'DLQ_MAX_RECEIVE_COUNT',
-      'REJECTED_OBJECT_ACTION',
-      'CDN_DISTRIBUTION_ID',
-    ]);
+    config.addTo(api.app.container, API_ENV_KEYS);
+    config.addTo(worker.container, [...WORKER_ENV_KEYS, ...OPERATOR_RECORDS]);
   }
 
   /** Presigns PUTs and GETs, deletes images, and probes S3 and SQS for /readyz. */
