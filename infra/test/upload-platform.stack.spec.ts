@@ -201,6 +201,19 @@ describe('forwarder', () => {
   });
 });
 
+describe('secrets', () => {
+  it('keeps the logical IDs the secrets were first deployed with: a new one would replace a secret and its value', () => {
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).sort()).toEqual([
+      'DatabaseSecret3B817195',
+      'ErasureAuditSalt99F73675',
+      'RenderOriginSecret8263D353',
+      'RenderSigningSecretD9D53C36',
+      'SlackWebhook2D9E8715',
+      'UserKeySecret13BDA205',
+    ]);
+  });
+});
+
 describe('database', () => {
   it('is Aurora PostgreSQL Serverless v2 with a writer and a reader, encrypted, backed up and protected', () => {
     const cluster = resource(template, 'AWS::RDS::DBCluster', 'DatabaseCluster');
