@@ -7,7 +7,7 @@ import { checkConsumerEnv, ConsumerConfig, toConsumerConfig } from './groups/con
 import { DatabaseConfig, toDatabaseConfig } from './groups/database.config';
 import { DlqAlertConfig, SlackConfig, toDlqAlertConfig, toSlackConfig } from './groups/dlq-monitor.config';
 import { DlqConfig, toDlqConfig } from './groups/dlq.config';
-import { checkErasureEnv, ErasureConfig, toErasureConfig, toUserKeySecret } from './groups/erasure.config';
+import { checkErasureEnv, ErasureConfig, ErasureEnv, toErasureConfig, toUserKeySecret } from './groups/erasure.config';
 import { ForwarderConfig, toForwarderConfig } from './groups/forwarder.config';
 import { InspectionConfig, toInspectionConfig } from './groups/inspection.config';
 import {
@@ -83,8 +83,8 @@ function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.inf
   return result.data;
 }
 
-/** Both the API and the worker make (and erase) keys under the user's pseudonym. */
-function productionChecks(env: z.output<typeof erasureCliEnv>, ctx: z.RefinementCtx): void {
+/** Every process that makes or erases keys under the user's pseudonym (API, worker, erasure CLI). */
+function productionChecks(env: ErasureEnv & Parameters<typeof refuseWellKnownSecrets>[0], ctx: z.RefinementCtx): void {
   checkErasureEnv(env, ctx);
   refuseWellKnownSecrets(env, ctx);
 }
@@ -101,7 +101,6 @@ function toShared(env: z.output<typeof sharedEnv>): SharedConfig {
   };
 }
 
-/** The erasure CLI only needs the database and the audit salt, not the queues or S3. */
 export function loadErasureCliConfig(
   raw: NodeJS.ProcessEnv,
 ): Pick<SharedConfig, 'database' | 'erasure' | 'userKeySecret'> {

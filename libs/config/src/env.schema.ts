@@ -14,10 +14,10 @@ import { queueEnv, uploadsQueueEnv } from './groups/queue.config';
 import { renderEnv } from './groups/render.config';
 import { runtimeEnv } from './groups/runtime.config';
 import { serverEnv } from './groups/server.config';
+import { cdnBaseUrlEnv, storageEnv } from './groups/storage.config';
 import { sweepEnv } from './groups/sweep.config';
 import { thumbnailsEnv } from './groups/thumbnails.config';
 import { uploadsEnv } from './groups/uploads.config';
-import { cdnBaseUrlEnv, storageEnv } from './groups/storage.config';
 
 // Which groups each process reads. Each group (libs/config/src/groups) holds its variables, their
 // validation and their mapping to the typed config; the loaders (app-config.ts) and the
