@@ -4,12 +4,16 @@ import {
   aws_ec2 as ec2,
   aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
+  aws_iam as iam,
   aws_s3 as s3,
   aws_wafv2 as wafv2,
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { RENDITIONS_PREFIX } from '../../libs/contracts/src/object-key';
+import type { Messaging } from './messaging.construct';
 import { PlatformService, PlatformServiceProps } from './platform-service.construct';
+import { listBucketStatement, Storage } from './storage.construct';
 
 export interface ApiServiceProps {
   service: Omit<PlatformServiceProps, 'name' | 'containerPort' | 'healthCheckGracePeriod'>;
@@ -20,6 +24,9 @@ export interface ApiServiceProps {
   wafRequestsPerIpPer5Min: number;
   /** Runs `prisma migrate deploy` before the API container of every task starts. */
   migration: { image: ecs.ContainerImage; secrets: Record<string, ecs.Secret> };
+  /** What the task role may touch: see grant(). */
+  storage: Storage;
+  messaging: Messaging;
 }
 
 /**
@@ -41,6 +48,7 @@ export class ApiService extends Construct {
       healthCheckGracePeriod: Duration.seconds(90),
     });
     this.addMigration(props.migration);
+    this.grant(props.storage, props.messaging);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: props.vpc,
@@ -76,6 +84,31 @@ export class ApiService extends Construct {
     });
     this.addListeners(props.certificateArn);
     this.addFirewall(props.wafRequestsPerIpPer5Min);
+  }
+
+  /** Presigns PUTs and GETs, deletes images, and probes S3 and SQS for /readyz. */
+  private grant(storage: Storage, messaging: Messaging): void {
+    const buckets = storage.uploadBuckets;
+    this.app.allowObjects(['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], buckets);
+    // Deleting an image deletes its pre-made sizes too.
+    this.app.allowObjects(['s3:DeleteObject'], [storage.thumbnails], RENDITIONS_PREFIX);
+    // Multipart sessions of originals: created server-side (s3:PutObject), their parts listed
+    // before a completion is signed, aborted when not stored; the URLs it signs for clients
+    // (UploadPart, Complete: s3:PutObject; ListParts; Abort) act with these grants too.
+    this.app.allowObjects(['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], [storage.originals]);
+    this.app.allow(
+      listBucketStatement(buckets),
+      // Readiness, and the admin redrive (send back to the uploads queue)...
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+        resources: [messaging.uploadsQueue.queueArn],
+      }),
+      // ...which peeks at the DLQ (handing messages straight back) and deletes what it moved.
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [messaging.deadLetterQueue.queueArn],
+      }),
+    );
   }
 
   private addMigration(migration: ApiServiceProps['migration']): void {

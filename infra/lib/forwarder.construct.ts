@@ -11,6 +11,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { ForwarderEnvKey } from '../../libs/config/src/env.schema';
 import type { UploadBucket } from './storage.construct';
 
 export interface ForwarderProps {
@@ -58,15 +59,17 @@ export class Forwarder extends Construct {
       retryAttempts: 2,
       maxEventAge: props.maxEventAge,
       onFailure: new destinations.SqsDestination(props.deadLetterQueue),
-      environment: {
-        UPLOADS_QUEUE_URL: props.uploadsQueue.queueUrl,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: { ...this.appEnvironment(props), NODE_OPTIONS: '--enable-source-maps' },
     });
     props.uploadsQueue.grantSendMessages(this.function);
 
     for (const { bucket, prefix } of props.uploadBuckets) {
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.function), { prefix });
     }
+  }
+
+  /** Only variables the forwarder's config reads (its key list); Lambda sets AWS_REGION itself. */
+  private appEnvironment(props: ForwarderProps): Partial<Record<ForwarderEnvKey, string>> {
+    return { UPLOADS_QUEUE_URL: props.uploadsQueue.queueUrl };
   }
 }

@@ -11,6 +11,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { objectArns, objectWildcardFinding, UploadBucket } from './storage.construct';
 
 /** Built from docker/runtime/healthcheck.ts; the Dockerfile's HEALTHCHECK runs the same file. */
 export const HEALTHCHECK_SCRIPT = '/app/dist/docker/runtime/healthcheck.js';
@@ -133,6 +134,17 @@ export class PlatformService extends Construct {
   /** Lets the task's own role (not the execution role) do exactly these things. */
   allow(...statements: iam.PolicyStatement[]): void {
     for (const statement of statements) this.taskDefinition.addToTaskRolePolicy(statement);
+  }
+
+  /** Object keys are made per user and upload, so object ARNs end in a wildcard under one prefix. */
+  allowObjects(actions: string[], buckets: UploadBucket[], prefix?: string): void {
+    this.allow(new iam.PolicyStatement({ actions, resources: objectArns(buckets, prefix) }));
+    Validations.of(this.taskDefinition.taskRole).acknowledge(
+      ...buckets.map((upload) => ({
+        id: objectWildcardFinding(upload.bucket, prefix ?? upload.prefix),
+        reason: `Keys are {prefix}{userId}/{uploadId}, made per upload; the wildcard covers one key prefix of one bucket (${actions.join(', ')}).`,
+      })),
+    );
   }
 
   logDriver(streamPrefix: string): ecs.LogDriver {

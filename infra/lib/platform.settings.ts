@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { workerEnv } from '../../libs/config/src/env.schema';
+import { consumerEnv } from '../../libs/config/src/groups/consumer.config';
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -15,7 +15,7 @@ const optionalText = z
   .optional()
   .transform((value) => (value?.trim() ? value.trim() : undefined));
 
-const workerDefaults = workerEnv.parse({});
+const workerDefaults = consumerEnv.parse({});
 
 /** The commit checked out, which is the tag CI gives the images it builds from it. */
 function headCommit(): string {

@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
  * one per environment variable. ECS resolves them when a task starts, so the task definition
  * carries no values and an operator can read the running configuration in one place.
  */
-export class RuntimeConfig extends Construct {
-  private readonly parameters = new Map<string, ssm.StringParameter>();
+export class RuntimeConfig<Key extends string = string> extends Construct {
+  private readonly parameters = new Map<Key, ssm.StringParameter>();
 
   constructor(
     scope: Construct,
@@ -17,8 +17,9 @@ export class RuntimeConfig extends Construct {
     super(scope, id);
   }
 
-  set(values: Record<string, string>): void {
-    for (const [name, value] of Object.entries(values)) {
+  /** Variables the containers' apps do not read are a type error (Key: their key lists). */
+  set(values: Partial<Record<Key, string>>): void {
+    for (const [name, value] of Object.entries(values) as [Key, string][]) {
       if (this.parameters.has(name)) throw new Error(`${name} is already configured`);
       this.parameters.set(
         name,
@@ -27,12 +28,13 @@ export class RuntimeConfig extends Construct {
     }
   }
 
-  /** Hands the named parameters to a container; a name nobody set is a wiring mistake. */
-  addTo(container: ecs.ContainerDefinition, names: readonly string[]): void {
-    for (const name of names) {
-      const parameter = this.parameters.get(name);
-      if (!parameter) throw new Error(`${name} has no SSM parameter`);
-      container.addSecret(name, ecs.Secret.fromSsmParameter(parameter));
+  /**
+   * Hands a container every parameter whose variable its app reads (the app's key list from
+   * libs/config), in the order they were set; variables with no parameter keep the app's default.
+   */
+  addTo(container: ecs.ContainerDefinition, appKeys: readonly Key[]): void {
+    for (const [name, parameter] of this.parameters) {
+      if (appKeys.includes(name)) container.addSecret(name, ecs.Secret.fromSsmParameter(parameter));
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadApiConfig, loadWorkerConfig } from '../../libs/config/src/app-config';
-import { workerEnv } from '../../libs/config/src/env.schema';
+import { API_ENV_KEYS, FORWARDER_ENV_KEYS, WORKER_ENV_KEYS } from '../../libs/config/src/env.schema';
+import { consumerEnv } from '../../libs/config/src/groups/consumer.config';
 import { corsRules } from '../../tools/local-stack/bootstrap';
 import { localEnv } from '../../tools/local-stack/local-env';
 import { HEALTHCHECK_SCRIPT } from '../lib/platform-service.construct';
@@ -153,7 +154,7 @@ describe('messaging', () => {
       deadLetterTargetArn: arnOf(dlq.id),
       maxReceiveCount: Number(localEnv({}).DLQ_MAX_RECEIVE_COUNT),
     });
-    expect(uploads.VisibilityTimeout).toBe(workerEnv.parse({}).WORKER_VISIBILITY_TIMEOUT_SECONDS);
+    expect(uploads.VisibilityTimeout).toBe(consumerEnv.parse({}).WORKER_VISIBILITY_TIMEOUT_SECONDS);
     expect(dlq.props.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     for (const props of [uploads, dlq.props]) expect(props.SqsManagedSseEnabled).toBe(true);
   });
@@ -197,6 +198,19 @@ describe('forwarder', () => {
         },
       });
     }
+  });
+});
+
+describe('secrets', () => {
+  it('keeps the logical IDs the secrets were first deployed with: a new one would replace a secret and its value', () => {
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).sort()).toEqual([
+      'DatabaseSecret3B817195',
+      'ErasureAuditSalt99F73675',
+      'RenderOriginSecret8263D353',
+      'RenderSigningSecretD9D53C36',
+      'SlackWebhook2D9E8715',
+      'UserKeySecret13BDA205',
+    ]);
   });
 });
 
@@ -261,6 +275,22 @@ describe('compute', () => {
       expect.arrayContaining(['DATABASE_SECRET', 'SLACK_WEBHOOK_URL']),
     );
     expect(migrate!.Secrets!.map((s) => s.Name)).toEqual(['DATABASE_SECRET']);
+  });
+
+  it('hands each container only variables its app reads, from the key lists of libs/config', () => {
+    const names = (container: Container) => (container.Secrets ?? []).map((s) => s.Name);
+    const api = containers('ApiServiceTask').find((c) => c.Name === 'api')!;
+    const [worker] = containers('WorkerServiceTask');
+    // DATABASE_SECRET becomes DATABASE_URL in the image's preload; the redrive count is a record.
+    const unread = (keys: readonly string[], given: string[]) =>
+      given.filter((name) => !keys.includes(name) && name !== 'DATABASE_SECRET');
+    expect(unread(API_ENV_KEYS, names(api))).toEqual([]);
+    expect(unread(WORKER_ENV_KEYS, names(worker!))).toEqual(['DLQ_MAX_RECEIVE_COUNT']);
+    const [forwarder] = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.UPLOADS_QUEUE_URL !== undefined,
+    );
+    const variables = Object.keys(forwarder!.Properties.Environment.Variables as object);
+    expect(unread(FORWARDER_ENV_KEYS, variables)).toEqual(['NODE_OPTIONS']);
   });
 
   it('runs migrations to completion before the API container starts', () => {

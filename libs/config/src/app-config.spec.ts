@@ -1,5 +1,6 @@
 import { multipartPlan, S3_LIST_PARTS_PAGE } from '@lib/contracts';
-import { ConfigError, loadApiConfig, loadErasureCliConfig, loadWorkerConfig, WELL_KNOWN_SECRETS } from './app-config';
+import { ConfigError, loadApiConfig, loadErasureCliConfig, loadWorkerConfig } from './app-config';
+import { WELL_KNOWN_SECRETS } from './production-secrets';
 
 const QUEUES = {
   UPLOADS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/uploads',
@@ -13,15 +14,8 @@ const OWN = {
   RENDER_ORIGIN_SECRET: 'o'.repeat(40),
 };
 
-function inProduction<T>(action: () => T): T {
-  const saved = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    return action();
-  } finally {
-    process.env.NODE_ENV = saved;
-  }
-}
+// The loaders read NODE_ENV from the environment they are given, like every other variable.
+const PRODUCTION = { NODE_ENV: 'production' };
 
 function refused(action: () => unknown): string[] {
   try {
@@ -35,8 +29,8 @@ function refused(action: () => unknown): string[] {
 
 describe('configuration in production', () => {
   it('accepts secrets of its own', () => {
-    expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...OWN })))).toEqual([]);
-    expect(refused(() => inProduction(() => loadWorkerConfig({ ...QUEUES, ...OWN })))).toEqual([]);
+    expect(refused(() => loadApiConfig({ ...PRODUCTION, ...QUEUES, ...OWN }))).toEqual([]);
+    expect(refused(() => loadWorkerConfig({ ...PRODUCTION, ...QUEUES, ...OWN }))).toEqual([]);
   });
 
   it.each([
@@ -47,33 +41,29 @@ describe('configuration in production', () => {
     'RENDER_ORIGIN_SECRET',
   ])('refuses every well-known local value as %s', (name) => {
     for (const value of WELL_KNOWN_SECRETS) {
-      expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...OWN, [name]: value })))).toContain(name);
+      expect(refused(() => loadApiConfig({ ...PRODUCTION, ...QUEUES, ...OWN, [name]: value }))).toContain(name);
     }
     const placeholder = 'change-me-change-me-change-me-change-me';
-    expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...OWN, [name]: placeholder })))).toContain(
-      name,
-    );
+    expect(refused(() => loadApiConfig({ ...PRODUCTION, ...QUEUES, ...OWN, [name]: placeholder }))).toContain(name);
   });
 
   it('refuses them in the worker and the erasure CLI too, and requires USER_KEY_SECRET', () => {
     const local = WELL_KNOWN_SECRETS[3]!;
-    expect(refused(() => inProduction(() => loadWorkerConfig({ ...QUEUES, ...OWN, USER_KEY_SECRET: local })))).toEqual([
+    expect(refused(() => loadWorkerConfig({ ...PRODUCTION, ...QUEUES, ...OWN, USER_KEY_SECRET: local }))).toEqual([
       'USER_KEY_SECRET',
     ]);
     expect(
-      refused(() => inProduction(() => loadErasureCliConfig({ ...OWN, ERASURE_AUDIT_SALT: WELL_KNOWN_SECRETS[2]! }))),
+      refused(() => loadErasureCliConfig({ ...PRODUCTION, ...OWN, ERASURE_AUDIT_SALT: WELL_KNOWN_SECRETS[2]! })),
     ).toEqual(['ERASURE_AUDIT_SALT']);
     const { USER_KEY_SECRET: _omitted, ...withoutUserKey } = OWN;
-    expect(refused(() => inProduction(() => loadApiConfig({ ...QUEUES, ...withoutUserKey })))).toContain(
-      'USER_KEY_SECRET',
-    );
+    expect(refused(() => loadApiConfig({ ...PRODUCTION, ...QUEUES, ...withoutUserKey }))).toContain('USER_KEY_SECRET');
   });
 
   it('turns the docs off in production unless asked, and keeps metrics off the public port', () => {
-    const production = inProduction(() => loadApiConfig({ ...QUEUES, ...OWN }));
+    const production = loadApiConfig({ ...PRODUCTION, ...QUEUES, ...OWN });
     expect(production.docsEnabled).toBe(false);
     expect(production.metrics.port).not.toBe(production.port);
-    expect(inProduction(() => loadApiConfig({ ...QUEUES, ...OWN, API_DOCS_ENABLED: 'true' })).docsEnabled).toBe(true);
+    expect(loadApiConfig({ ...PRODUCTION, ...QUEUES, ...OWN, API_DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
     expect(loadApiConfig({ ...QUEUES, AUTH_JWT_SECRET: WELL_KNOWN_SECRETS[0]! }).docsEnabled).toBe(true);
   });
 
