@@ -1,2 +1,3 @@
 export * from './json-log';
 export * from './json-logger';
+export * from './metrics.listener';
