@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsModule } from '@ssut/nestjs-sqs';
 import { awsProviders } from '@lib/aws';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { DatabaseModule, ErasureRepository } from '@lib/database';
+import { DatabaseModule } from '@lib/database';
 import { cdnProviders } from './cdn/cdn.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
@@ -63,7 +63,6 @@ export class WorkerModule {
         WorkerMetrics,
         MetricsServer,
         ...dlqMonitorProviders,
-        ErasureRepository,
         ErasureAlerts,
         ErasureRunner,
         ErasureScheduler,

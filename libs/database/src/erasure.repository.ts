@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ErasureStateName, ErasureStatus } from '@lib/contracts';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { invalidationRows } from './cdn-invalidation.repository';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 import { PrismaService } from './prisma.service';
 import { withDb, withDbOrUploadGone } from './prisma-error';
 
