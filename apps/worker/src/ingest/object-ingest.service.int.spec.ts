@@ -2,10 +2,16 @@ import { Logger } from '@nestjs/common';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadWorkerConfig } from '@lib/config';
 import { RejectionReason, UploadEventMessage } from '@lib/contracts';
-import { ErasureRepository, ObjectOutcomeRepository, PrismaService, UploadRepository } from '@lib/database';
+import {
+  AuditRepository,
+  ErasureRepository,
+  ObjectOutcomeRepository,
+  PrismaService,
+  UploadRepository,
+} from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
-import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
+import { deletingUploadFirst, insertUpload, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
 import { renditionService } from '../../../../test/support/worker-services';
 import { ObjectIngestService } from './object-ingest.service';
@@ -33,7 +39,7 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
       outcomes,
       storage,
       stack.queue,
-      new ErasureRepository(prisma),
+      new ErasureRepository(prisma, new AuditRepository(prisma)),
       renditionService(loadWorkerConfig(stack.env), prisma, storage),
     );
   }
@@ -42,7 +48,7 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
   async function uploaded(): Promise<{ uploadId: string; message: UploadEventMessage }> {
     const jpeg = await makeJpeg(120, 80);
     const row = { ...newUploadRow('ingest-dana'), size: jpeg.length };
-    await new UploadRepository(prisma).create(row);
+    await insertUpload(prisma, row);
     const bucket = stack.resources.originalsBucket;
     const put = await stack.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg, ContentType: 'image/jpeg' }),
