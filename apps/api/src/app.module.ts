@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiConfig, APP_CONFIG } from '@lib/config';
 import { DatabaseModule, UploadStatusListener } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
 import { AdminBackgroundController } from './admin/admin-background.controller';
 import { AdminBackgroundService } from './admin/admin-background.service';
 import { AdminDlqController } from './admin/admin-dlq.controller';
@@ -68,6 +69,7 @@ export class AppModule {
         HealthService,
         ApiMetrics,
         ApiMetricsServer,
+        ErasureRequests,
         ErasureService,
         ...adminDlqProviders,
         AdminBackgroundService,

@@ -4,6 +4,7 @@ import { SqsModule } from '@ssut/nestjs-sqs';
 import { awsProviders } from '@lib/aws';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
 import { cdnProviders } from './cdn/cdn.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
@@ -63,6 +64,7 @@ export class WorkerModule {
         WorkerMetrics,
         MetricsServer,
         ...dlqMonitorProviders,
+        ErasureRequests,
         ErasureAlerts,
         ErasureRunner,
         ErasureScheduler,
