@@ -94,7 +94,7 @@ describe('background passes isolate their items', () => {
       contentType: 'image/png',
       width: 400,
       height: 300,
-      url: `http://s3/${key}`,
+      sha256: null,
     });
     return row.id;
   }

@@ -24,7 +24,7 @@ describe('claiming thumbnail and rendition work against PostgreSQL', () => {
       contentType: 'image/jpeg',
       width: 100,
       height: 50,
-      url: `http://s3/${key}`,
+      sha256: null,
     });
     return id;
   }

@@ -33,7 +33,7 @@ describe('derived images and the source version they were made from', () => {
       bytes: 10,
     };
     return accepted
-      ? { ...base, accepted: true, contentType: 'image/jpeg', width: 10, height: 10, url: `http://s3/${key}` }
+      ? { ...base, accepted: true, contentType: 'image/jpeg', width: 10, height: 10, sha256: null }
       : { ...base, accepted: false, reason: 'not-an-image', detail: 'no' };
   }
 

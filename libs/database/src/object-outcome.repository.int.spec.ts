@@ -31,7 +31,7 @@ describe('ObjectOutcomeRepository against PostgreSQL', () => {
       contentType: 'image/jpeg',
       width,
       height: 50,
-      url: 'http://s3/' + upload.key,
+      sha256: null,
     };
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadWorkerConfig } from '@lib/config';
@@ -45,7 +46,7 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
   }
 
   /** An upload session and its original, really in the bucket; returns the event S3 would send. */
-  async function uploaded(): Promise<{ uploadId: string; message: UploadEventMessage }> {
+  async function uploaded(): Promise<{ uploadId: string; message: UploadEventMessage; sha256: string }> {
     const jpeg = await makeJpeg(120, 80);
     const row = { ...newUploadRow('ingest-dana'), size: jpeg.length };
     await insertUpload(prisma, row);
@@ -63,19 +64,21 @@ describe('ObjectIngestService against PostgreSQL and the S3 emulator', () => {
       eventTime: new Date().toISOString(),
       eventName: 'ObjectCreated:Put',
     };
-    return { uploadId: row.id, message };
+    return { uploadId: row.id, message, sha256: createHash('sha256').update(jpeg).digest('base64') };
   }
 
   const ingest = (target: ObjectIngestService, message: UploadEventMessage) =>
     target.ingest({ messageId: 'm-1', body: JSON.stringify(message), receiveCount: 1 });
 
   it('stores an original that is what its session declared as READY', async () => {
-    const { uploadId, message } = await uploaded();
+    const { uploadId, message, sha256 } = await uploaded();
     await expect(ingest(service(new ObjectOutcomeRepository(prisma)), message)).resolves.toEqual({
       outcome: 'accepted',
     });
     expect(await prisma.upload.findUnique({ where: { id: uploadId } })).toMatchObject({ status: 'READY' });
     expect(await prisma.image.count({ where: { uploadId } })).toBe(1);
+    // The checksum of the bytes the worker read and decoded is kept with the image.
+    expect(await prisma.image.findUnique({ where: { uploadId } })).toMatchObject({ sha256 });
   });
 
   it('judges an object whose upload was deleted mid-judgement as unknown and deletes it, without a retry', async () => {

@@ -48,7 +48,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
       contentType: 'image/jpeg',
       width: 1600,
       height: 1200,
-      url: `http://s3/${row.originalKey}`,
+      sha256: null,
     });
     expect(applied).toBe('applied');
     return { uploadId: row.id, userId: row.userId };
@@ -112,7 +112,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     };
     const applied = await new ObjectOutcomeRepository(prisma).record(
       accepted
-        ? { ...base, accepted, contentType: 'image/jpeg', width: 300, height: 1200, url: image.url }
+        ? { ...base, accepted, contentType: 'image/jpeg', width: 300, height: 1200, sha256: image.sha256 }
         : { ...base, accepted, reason: 'not-an-image', detail: 'replaced by something else' },
     );
     expect(applied).toBe('applied');
