@@ -50,7 +50,7 @@ export interface SaveResult {
 }
 
 /** Upload statuses whose sources may still have derived images (not rejected, not expired). */
-const LIVE_UPLOAD = Prisma.sql`('PENDING', 'PROCESSING', 'READY')`;
+const LIVE_UPLOAD = Prisma.sql`('PENDING', 'READY')`;
 
 /**
  * True while a derived row's source is still what it was made from: the source object accepted
