@@ -4,8 +4,8 @@ import { runErasureCli } from './erasure/erasure.command';
 
 const USAGE = `Operator commands (npm run dlq -- …, npm run erasure -- …):
 
-  ops-cli dlq stats|peek|redrive …      the uploads dead-letter queue (dlq --help)
-  ops-cli erasure request|status|resume …   right-to-erasure requests (erasure --help)`;
+  ops-cli dlq stats|peek|redrive …           the uploads dead-letter queue (dlq --help)
+  ops-cli erasure request|status|resume …    right-to-erasure requests (erasure --help)`;
 
 const io = {
   env: process.env,
