@@ -29,10 +29,28 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // tools/ is the local development harness; nothing that ships may depend on it.
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/tools/**'], message: 'production code never imports tools/' }] },
+      ],
+    },
+  },
+  {
     // Libraries are shared by every app; an import from apps/ would make them depend on one.
     files: ['libs/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'libs never import apps' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/apps/**'], message: 'libs never import apps' },
+            { group: ['**/tools/**'], message: 'production code never imports tools/' },
+          ],
+        },
+      ],
     },
   },
 );

@@ -27,7 +27,7 @@ export function useImageApi<M extends Meta, B extends Body>(uppy: Uppy<M, B>, ap
     for (const file of uppy.getFilesByIds(ids).filter((file) => !file.error)) {
       const path = `/v1/uploads/${file.meta.uploadId as string}?wait=20`;
       let state = await call(path);
-      while (state.status === 'PENDING' || state.status === 'PROCESSING') state = await call(path);
+      while (state.status === 'PENDING') state = await call(path);
       if (state.status !== 'READY') uppy.emit('upload-error', file, new Error(state.rejection?.detail ?? state.status));
     }
   });

@@ -82,7 +82,7 @@ async function startProcesses() {
 async function verdict(call, uploadId) {
   for (;;) {
     const status = await call('GET', `/v1/uploads/${uploadId}?wait=20`);
-    if (status.status !== 'PENDING' && status.status !== 'PROCESSING') return status;
+    if (status.status !== 'PENDING') return status;
     console.log(`  … ${status.status}`);
   }
 }

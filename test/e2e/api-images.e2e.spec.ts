@@ -53,7 +53,6 @@ describe('image queries and deletion', () => {
               userId,
               bucket: stack.resources.originalsBucket,
               key,
-              url: key,
               contentType: 'image/jpeg',
               bytes: 10,
               width: 1,

@@ -1,11 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ErasureStatus } from '@lib/contracts';
-import { ObjectOutcomeRepository, PrismaService, UploadRepository } from '@lib/database';
+import { ObjectOutcomeRepository, PrismaService } from '@lib/database';
 import { makeJpeg, pngWithCorruptPixels, waitFor } from '@lib/testing';
 import { ERASURE_CONFIRMATION } from '../../apps/api/src/erasure/erasure.dto';
 import { MetricsServer } from '../../apps/worker/src/observability/metrics.server';
 import { ApiClient } from '../support/api-client';
-import { newUploadRow, testPrisma } from '../support/database';
+import { insertUpload, newUploadRow, testPrisma } from '../support/database';
 import { devToken, startTestStack, TestStack } from '../support/test-stack';
 
 interface Failure {
@@ -76,7 +76,7 @@ describe('background passes isolate their items', () => {
   async function poisonedImage(): Promise<string> {
     const bytes = await pngWithCorruptPixels();
     const row = { ...newUploadRow('isolation-poison'), contentType: 'image/png', size: bytes.length };
-    await new UploadRepository(prisma).create(row);
+    await insertUpload(prisma, row);
     // Where no S3 notification reaches: the real pipeline would (rightly) reject it at once.
     const bucket = stack.resources.thumbnailsBucket;
     const key = `legacy/${row.id}.png`;
@@ -94,7 +94,7 @@ describe('background passes isolate their items', () => {
       contentType: 'image/png',
       width: 400,
       height: 300,
-      url: `http://s3/${key}`,
+      sha256: null,
     });
     return row.id;
   }

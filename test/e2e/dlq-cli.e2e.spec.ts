@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { PrismaService } from '@lib/database';
-import { runDlqCli } from '../../tools/dlq/dlq.cli';
+import { runDlqCli } from '../../apps/ops-cli/src/dlq/dlq.command';
 import { ROOT } from '../../tools/local-stack/local-env';
 import { testPrisma } from '../support/database';
 import { poisonUploadsQueue, waitForDlqDepth } from '../support/dead-letters';
 import { startTestStack, TestStack } from '../support/test-stack';
 
-const CLI = join(ROOT, 'dist', 'tools', 'dlq', 'dlq.cli.js');
+const CLI = join(ROOT, 'dist', 'apps', 'ops-cli', 'src', 'main.js');
 
 describe('npm run dlq -- stats|peek|redrive', () => {
   let stack: TestStack;
@@ -115,7 +115,7 @@ describe('npm run dlq -- stats|peek|redrive', () => {
 
   it('runs compiled, as `npm run dlq` does', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\``);
-    const result = spawnSync(process.execPath, [CLI, 'stats', '--json'], { env: env(), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [CLI, 'dlq', 'stats', '--json'], { env: env(), encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ count: 0, visible: 0 });

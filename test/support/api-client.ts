@@ -85,7 +85,7 @@ export class ApiClient {
     return waitFor(
       async () => {
         const body = await this.status(uploadId);
-        return body.status === 'PENDING' || body.status === 'PROCESSING' ? undefined : body;
+        return body.status === 'PENDING' ? undefined : body;
       },
       { what: `upload ${uploadId} to settle`, timeoutMs },
     );

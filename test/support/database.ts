@@ -88,6 +88,11 @@ export function newUploadRow(userId: string, id: string = randomUUID()): NewUplo
   };
 }
 
+/** Stores an upload row as given (no erasure or cap check): the seeding the API never does. */
+export async function insertUpload(prisma: PrismaService, upload: NewUpload): Promise<void> {
+  await prisma.upload.create({ data: upload });
+}
+
 /**
  * Wraps one method of a real repository so that its first call with an upload id deletes that
  * upload first: the owner removing the image while the worker is still on it, made certain.

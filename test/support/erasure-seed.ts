@@ -39,8 +39,8 @@ export async function seedUserRows(
         'originals/' || ${userKey} || '/' || id, 'thumbnails/' || ${userKey} || '/' || id, 'READY', now()
       FROM unnest(${ids}::uuid[]) AS id`;
     await prisma.$executeRaw`
-      INSERT INTO images (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer)
-      SELECT gen_random_uuid(), id, ${userId}, ${ob}, 'originals/' || ${userKey} || '/' || id, 'http://x/' || id,
+      INSERT INTO images (id, upload_id, user_id, bucket, key, content_type, bytes, width, height, e_tag, sequencer)
+      SELECT gen_random_uuid(), id, ${userId}, ${ob}, 'originals/' || ${userKey} || '/' || id,
         'image/jpeg', 4, 1, 1, 'e', '0'
       FROM unnest(${ids}::uuid[]) AS id`;
     await prisma.$executeRaw`

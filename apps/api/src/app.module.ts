@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiConfig, APP_CONFIG } from '@lib/config';
-import { DatabaseModule, ErasureRepository, UploadStatusListener } from '@lib/database';
+import { DatabaseModule, UploadStatusListener } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
 import { AdminBackgroundController } from './admin/admin-background.controller';
 import { AdminBackgroundService } from './admin/admin-background.service';
 import { AdminDlqController } from './admin/admin-dlq.controller';
@@ -68,7 +69,7 @@ export class AppModule {
         HealthService,
         ApiMetrics,
         ApiMetricsServer,
-        ErasureRepository,
+        ErasureRequests,
         ErasureService,
         ...adminDlqProviders,
         AdminBackgroundService,

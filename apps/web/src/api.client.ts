@@ -74,7 +74,7 @@ export interface Image {
 
 export interface UploadStatus {
   uploadId: string;
-  status: 'PENDING' | 'PROCESSING' | 'READY' | 'REJECTED' | 'EXPIRED';
+  status: 'PENDING' | 'READY' | 'REJECTED' | 'EXPIRED';
   image?: Image;
   rejection?: { code: RejectionReason | string; detail: string };
 }

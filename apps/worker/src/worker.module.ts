@@ -3,7 +3,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsModule } from '@ssut/nestjs-sqs';
 import { awsProviders } from '@lib/aws';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { DatabaseModule, ErasureRepository } from '@lib/database';
+import { DatabaseModule } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
 import { cdnProviders } from './cdn/cdn.providers';
 import { ConsumerDrainService } from './consumer-drain.service';
 import { dlqMonitorProviders } from './dlq/dlq-monitor.providers';
@@ -71,7 +72,7 @@ export class WorkerModule {
         WorkerMetrics,
         MetricsServer,
         ...dlqMonitorProviders,
-        ErasureRepository,
+        ErasureRequests,
         ErasureAlerts,
         ErasureRunner,
         ErasureScheduler,

@@ -23,3 +23,4 @@ export * from './groups/storage.config';
 export * from './groups/sweep.config';
 export * from './groups/thumbnails.config';
 export * from './groups/uploads.config';
+export * from './local-env';

@@ -1,4 +1,4 @@
-export const UPLOAD_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'REJECTED', 'EXPIRED'] as const;
+export const UPLOAD_STATUSES = ['PENDING', 'READY', 'REJECTED', 'EXPIRED'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
 /**
@@ -39,5 +39,5 @@ export const UPLOAD_STATUS_MAX_WAIT_SECONDS = 20;
 
 /** The worker (or the sweep) has not decided yet: a status long-poll keeps waiting on these. */
 export function isUndecided(status: UploadStatus): boolean {
-  return status === 'PENDING' || status === 'PROCESSING';
+  return status === 'PENDING';
 }

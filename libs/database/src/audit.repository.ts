@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 
@@ -16,17 +16,20 @@ export interface AuditEventRecord extends NewAuditEvent {
   createdAt: Date;
 }
 
-/** Append-only trail of admin actions; rows are never updated. */
+/**
+ * Append-only trail of admin actions; rows are never updated (except by an erasure, which
+ * replaces the erased user's id with their pseudonym). The one writer of audit rows.
+ */
 @Injectable()
 export class AuditRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async record(event: NewAuditEvent): Promise<AuditEventRecord> {
-    const row = await withDb(() =>
-      this.prisma.auditEvent.create({
-        data: { ...event, detail: (event.detail ?? undefined) as Prisma.InputJsonValue | undefined },
-      }),
-    );
+  /**
+   * `tx` writes the row inside a caller's transaction, so the action and its record commit
+   * (or roll back) together.
+   */
+  async record(event: NewAuditEvent, tx: Prisma.TransactionClient = this.prisma): Promise<AuditEventRecord> {
+    const row = await withDb(() => tx.auditEvent.create({ data: { ...event, detail: toJson(event.detail) } }));
     return toRecord(row);
   }
 
@@ -37,6 +40,11 @@ export class AuditRepository {
     );
     return rows.map(toRecord);
   }
+}
+
+/** JSON as `JSON.stringify` writes it (dates become ISO strings), whatever the detail holds. */
+function toJson(detail: Record<string, unknown> | undefined): Prisma.InputJsonValue | undefined {
+  return detail === undefined ? undefined : (JSON.parse(JSON.stringify(detail)) as Prisma.InputJsonValue);
 }
 
 function toRecord(row: {

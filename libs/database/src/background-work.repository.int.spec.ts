@@ -1,8 +1,7 @@
-import { newUploadRow, useIsolatedDatabase } from '../../../test/support/database';
+import { insertUpload, newUploadRow, useIsolatedDatabase } from '../../../test/support/database';
 import { ObjectOutcomeRepository } from './object-outcome.repository';
 import { RenditionRepository } from './rendition.repository';
 import { UploadMaintenanceRepository } from './upload-maintenance.repository';
-import { UploadRepository } from './upload.repository';
 
 describe('claiming thumbnail and rendition work against PostgreSQL', () => {
   // Claims take any READY upload: rows of other test files must not be in reach.
@@ -11,7 +10,7 @@ describe('claiming thumbnail and rendition work against PostgreSQL', () => {
   async function readyUpload(): Promise<string> {
     const upload = newUploadRow('dave');
     const { id, originalKey: key } = upload;
-    await new UploadRepository(db.prisma).create(upload);
+    await insertUpload(db.prisma, upload);
     await new ObjectOutcomeRepository(db.prisma).record({
       accepted: true,
       bucket: 'originals',
@@ -25,7 +24,7 @@ describe('claiming thumbnail and rendition work against PostgreSQL', () => {
       contentType: 'image/jpeg',
       width: 100,
       height: 50,
-      url: `http://s3/${key}`,
+      sha256: null,
     });
     return id;
   }

@@ -9,6 +9,7 @@ import { UploadRepository } from './upload.repository';
 import { AuditRepository } from './audit.repository';
 import { CdnInvalidationRepository } from './cdn-invalidation.repository';
 import { DlqAlertStateRepository } from './dlq-alert-state.repository';
+import { ErasureRepository } from './erasure.repository';
 
 const PROVIDERS = [
   PrismaService,
@@ -18,6 +19,7 @@ const PROVIDERS = [
   ObjectOutcomeRepository,
   UploadMaintenanceRepository,
   AuditRepository,
+  ErasureRepository,
   DlqAlertStateRepository,
   CdnInvalidationRepository,
   BackgroundFailureRepository,

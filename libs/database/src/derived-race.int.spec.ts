@@ -2,10 +2,9 @@ import { Client } from 'pg';
 import { thumbnailKey, userKeyFor } from '@lib/contracts';
 import { LOCAL_USER_KEY_SECRET } from '@lib/config';
 import { waitFor } from '@lib/testing';
-import { newUploadRow, useIsolatedDatabase } from '../../../test/support/database';
+import { insertUpload, newUploadRow, useIsolatedDatabase } from '../../../test/support/database';
 import { ObjectOutcomeRepository, ObjectVerdict } from './object-outcome.repository';
 import { RenditionRecord, RenditionRepository } from './rendition.repository';
-import { UploadRepository } from './upload.repository';
 
 /**
  * A derived image (rendition, re-encoded thumbnail) is made from one version of its source and
@@ -34,7 +33,7 @@ describe('derived images and the source version they were made from', () => {
       bytes: 10,
     };
     return accepted
-      ? { ...base, accepted: true, contentType: 'image/jpeg', width: 10, height: 10, url: `http://s3/${key}` }
+      ? { ...base, accepted: true, contentType: 'image/jpeg', width: 10, height: 10, sha256: null }
       : { ...base, accepted: false, reason: 'not-an-image', detail: 'no' };
   }
 
@@ -76,7 +75,7 @@ describe('derived images and the source version they were made from', () => {
 
   async function readyUpload(eTag = 'v1') {
     const upload = newUploadRow('erin');
-    await new UploadRepository(db.prisma).create(upload);
+    await insertUpload(db.prisma, upload);
     await new ObjectOutcomeRepository(db.prisma).record(verdict(upload, eTag));
     return { upload, source: { bucket: 'originals', key: upload.originalKey, eTag } };
   }
@@ -116,7 +115,7 @@ describe('derived images and the source version they were made from', () => {
     const renditions = new RenditionRepository(db.prisma);
     const outcomes = new ObjectOutcomeRepository(db.prisma);
     const upload = newUploadRow('erin');
-    await new UploadRepository(db.prisma).create(upload);
+    await insertUpload(db.prisma, upload);
     await outcomes.record(verdict(upload, 't1', true, 'THUMBNAIL'));
     const fromThumbnail = { bucket: 'thumbnails', key: thumbnailKey('k', upload.id), eTag: 't1' };
     expect((await renditions.save(rendition(upload, 'thumb', fromThumbnail))).result).toBe('saved');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ErasureStateName, ErasureStatus } from '@lib/contracts';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
+import { AuditRepository } from './audit.repository';
 import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { invalidationRows } from './cdn-invalidation.repository';
@@ -64,7 +65,10 @@ const OPEN_STATES = `('REQUESTED', 'RUNNING', 'FAILED')`;
  */
 @Injectable()
 export class ErasureRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditRepository,
+  ) {}
 
   /**
    * Opens a request, or answers the user's existing one in any state (a repeated click, a retry,
@@ -90,7 +94,13 @@ export class ErasureRepository {
         requestedBy,
       );
       if (inserted[0]) {
-        await this.audit(requestedBy, 'erasure.requested', inserted[0].id, 0, {});
+        await this.audit.record({
+          actor: requestedBy,
+          action: 'erasure.requested',
+          target: inserted[0].id,
+          count: 0,
+          detail: {},
+        });
         return { record: toRecord(inserted[0]), created: true };
       }
       const existing = await this.prisma.$queryRawUnsafe<ErasureRow[]>(
@@ -172,7 +182,7 @@ export class ErasureRepository {
           target_index = ${checkpoint.targetIndex}, continuation_token = ${checkpoint.continuationToken},
           objects_deleted = objects_deleted + ${checkpoint.objectsDeletedDelta},
           claimed_at = now(), updated_at = now()
-        WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'`,
+        WHERE ${leaseHeld(claim)}`,
     );
     return changed > 0;
   }
@@ -181,7 +191,7 @@ export class ErasureRepository {
     const changed = await withDb(
       () => this.prisma.$executeRaw`
         UPDATE erasure_requests SET phase = ${phase}, continuation_token = NULL, claimed_at = now(), updated_at = now()
-        WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'`,
+        WHERE ${leaseHeld(claim)}`,
     );
     return changed > 0;
   }
@@ -209,7 +219,7 @@ export class ErasureRepository {
           SELECT (SELECT count(*) FROM r) + (SELECT count(*) FROM s) + (SELECT count(*) FROM i) + (SELECT count(*) FROM u) AS n
         ), c AS (
           UPDATE erasure_requests SET rows_deleted = rows_deleted + (SELECT n FROM n), claimed_at = now(), updated_at = now()
-          WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'
+          WHERE ${leaseHeld(claim)}
           RETURNING 1
         )
         SELECT (SELECT n FROM n)::int AS deleted, (SELECT count(*) FROM c)::int AS held`,
@@ -236,7 +246,7 @@ export class ErasureRepository {
           DELETE FROM stored_objects s USING batch b WHERE s.bucket = b.bucket AND s.key = b.key RETURNING 1
         ), c AS (
           UPDATE erasure_requests SET rows_deleted = rows_deleted + (SELECT count(*) FROM d), claimed_at = now(), updated_at = now()
-          WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'
+          WHERE ${leaseHeld(claim)}
           RETURNING 1
         )
         SELECT (SELECT count(*) FROM d)::int AS deleted, (SELECT count(*) FROM c)::int AS held`,
@@ -259,7 +269,7 @@ export class ErasureRepository {
             state = 'COMPLETED', phase = 'done', user_id = NULL, continuation_token = NULL,
             requested_by = CASE WHEN requested_by = ${claim.userId} THEN ${pseudonym} ELSE requested_by END,
             lease_owner = NULL, finished_at = now(), updated_at = now()
-          WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'
+          WHERE ${leaseHeld(claim)}
           RETURNING *`;
         const row = rows[0];
         if (!row) return false;
@@ -271,10 +281,16 @@ export class ErasureRepository {
             actor = CASE WHEN actor = ${claim.userId} THEN ${pseudonym} ELSE actor END,
             detail = replace(detail::text, to_json(${claim.userId}::text)::text, to_json(${pseudonym}::text)::text)::jsonb
           WHERE actor = ${claim.userId} OR strpos(detail::text, to_json(${claim.userId}::text)::text) > 0`;
-        await tx.$executeRaw`
-          INSERT INTO audit_events (id, actor, action, target, count, detail)
-          VALUES (${randomUUID()}::uuid, ${row.requested_by}, 'erasure.completed', ${row.id}, ${row.objects_deleted + row.rows_deleted},
-            ${JSON.stringify(auditDetail(row))}::jsonb)`;
+        await this.audit.record(
+          {
+            actor: row.requested_by,
+            action: 'erasure.completed',
+            target: row.id,
+            count: row.objects_deleted + row.rows_deleted,
+            detail: auditDetail(row),
+          },
+          tx,
+        );
         // The CDN's copies go too; the worker stamps cdn_invalidated_at once they are invalidated.
         await tx.cdnInvalidation.createMany({ data: invalidationRows(cdnPaths, row.id) });
         return true;
@@ -289,11 +305,17 @@ export class ErasureRepository {
         UPDATE erasure_requests SET
           state = 'FAILED', failed_keys = ${failedKeys}, failure_reason = ${reason},
           lease_owner = NULL, finished_at = now(), updated_at = now()
-        WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'
+        WHERE ${leaseHeld(claim)}
         RETURNING *`,
     );
     if (!rows[0]) return false;
-    await this.audit(rows[0].requested_by, 'erasure.failed', rows[0].id, failedKeys, auditDetail(rows[0]));
+    await this.audit.record({
+      actor: rows[0].requested_by,
+      action: 'erasure.failed',
+      target: rows[0].id,
+      count: failedKeys,
+      detail: auditDetail(rows[0]),
+    });
     return true;
   }
 
@@ -302,7 +324,7 @@ export class ErasureRepository {
     await withDb(
       () => this.prisma.$executeRaw`
         UPDATE erasure_requests SET lease_owner = NULL, updated_at = now()
-        WHERE id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'`,
+        WHERE ${leaseHeld(claim)}`,
     );
   }
 
@@ -314,15 +336,17 @@ export class ErasureRepository {
           state = 'REQUESTED', failed_keys = 0, failure_reason = NULL, finished_at = NULL, updated_at = now()
         WHERE id = ${id}::uuid AND state = 'FAILED'`,
     );
-    if (changed > 0) await this.audit(actor, 'erasure.resumed', id, 0, {});
+    if (changed > 0) await this.audit.record({ actor, action: 'erasure.resumed', target: id, count: 0, detail: {} });
     return changed > 0;
   }
+}
 
-  private async audit(actor: string, action: string, target: string, count: number, detail: object): Promise<void> {
-    await this.prisma.$executeRaw`
-      INSERT INTO audit_events (id, actor, action, target, count, detail)
-      VALUES (${randomUUID()}::uuid, ${actor}, ${action}, ${target}, ${count}, ${JSON.stringify(detail)}::jsonb)`;
-  }
+/**
+ * The condition of every write to a running request: this worker still holds its lease. A
+ * worker that lost it (paused, partitioned) then changes nothing and stops at its checkpoint.
+ */
+function leaseHeld(claim: ClaimedErasure): Prisma.Sql {
+  return Prisma.sql`id = ${claim.id}::uuid AND lease_owner = ${claim.leaseOwner}::uuid AND state = 'RUNNING'`;
 }
 
 /** How the audit trail names a user once they are erased. */

@@ -10,12 +10,12 @@ export interface ImageRecord {
   userId: string;
   bucket: string;
   key: string;
-  url: string;
   contentType: string;
   bytes: number;
   width: number;
   height: number;
   eTag: string;
+  /** SHA-256 of the verified original, base64; null for images stored before it was kept. */
   sha256: string | null;
   createdAt: Date;
 }

@@ -2,7 +2,7 @@ import type { SharedConfig } from '@lib/config';
 import { AcceptedObject, ObjectOutcomeRepository } from './object-outcome.repository';
 import { PrismaService } from './prisma.service';
 import { UploadRepository } from './upload.repository';
-import { newUploadRow } from '../../../test/support/database';
+import { insertUpload, newUploadRow } from '../../../test/support/database';
 
 describe('ObjectOutcomeRepository against PostgreSQL', () => {
   const prisma = new PrismaService({ database: { url: process.env.DATABASE_URL!, poolSize: 2 } } as SharedConfig);
@@ -12,7 +12,7 @@ describe('ObjectOutcomeRepository against PostgreSQL', () => {
 
   async function newUpload(): Promise<{ id: string; key: string }> {
     const upload = newUploadRow('carol');
-    await uploads.create(upload);
+    await insertUpload(prisma, upload);
     const { id, originalKey: key } = upload;
     return { id, key };
   }
@@ -31,7 +31,7 @@ describe('ObjectOutcomeRepository against PostgreSQL', () => {
       contentType: 'image/jpeg',
       width,
       height: 50,
-      url: 'http://s3/' + upload.key,
+      sha256: null,
     };
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ObjectRole } from '@lib/contracts';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 import { PrismaService } from './prisma.service';
 import { withDb, withDbOrUploadGone } from './prisma-error';
 
@@ -22,7 +22,8 @@ export interface AcceptedObject extends ObjectVerdictBase {
   contentType: string;
   width: number;
   height: number;
-  url: string;
+  /** SHA-256 of the bytes the worker read and decoded, base64 (as `x-amz-checksum-sha256`). */
+  sha256: string | null;
 }
 
 export interface RejectedObject extends ObjectVerdictBase {
@@ -97,12 +98,12 @@ export class ObjectOutcomeRepository {
       return Prisma.sql`,
         image AS (
           INSERT INTO images
-            (id, upload_id, user_id, bucket, key, url, content_type, bytes, width, height, e_tag, sequencer, updated_at)
-          SELECT ${randomUUID()}::uuid, ${uploadId}::uuid, ${v.userId}, ${v.bucket}, ${v.key}, ${v.url},
+            (id, upload_id, user_id, bucket, key, sha256, content_type, bytes, width, height, e_tag, sequencer, updated_at)
+          SELECT ${randomUUID()}::uuid, ${uploadId}::uuid, ${v.userId}, ${v.bucket}, ${v.key}, ${v.sha256},
             ${v.contentType}, ${v.bytes}, ${v.width}, ${v.height}, ${v.eTag}, ${v.sequencer}, now()
           WHERE EXISTS (SELECT 1 FROM stored)
           ON CONFLICT (bucket, key) DO UPDATE SET
-            url = EXCLUDED.url, content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes,
+            sha256 = EXCLUDED.sha256, content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes,
             width = EXCLUDED.width, height = EXCLUDED.height, e_tag = EXCLUDED.e_tag,
             sequencer = EXCLUDED.sequencer, updated_at = now()
         ),

@@ -1,6 +1,6 @@
 import { DatabaseError } from 'pg';
 import { AppError, errors } from '@lib/errors';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 
 /**
  * Wraps a Prisma failure in the platform's error type. Known request errors are our bug or a

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, type QueryResultRow } from 'pg';
 import { APP_CONFIG, SharedConfig } from '@lib/config';
-import { PrismaClient } from '../../../generated/prisma/client';
+import { PrismaClient } from './prisma-client';
 
 /**
  * The Prisma client over node-postgres (driver adapter, no native query engine). Connects

@@ -1,4 +1,4 @@
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 import { notHeldBack } from './background-failure.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';

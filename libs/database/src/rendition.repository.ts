@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../../../generated/prisma/client';
+import { Prisma } from './prisma-client';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 import { ClaimedOriginal, claimReadyUploads, releaseReadyUploadClaim } from './ready-upload-claim';
@@ -42,7 +42,7 @@ export interface SaveResult {
 }
 
 /** Upload statuses whose sources may still have derived images (not rejected, not expired). */
-const LIVE_UPLOAD = Prisma.sql`('PENDING', 'PROCESSING', 'READY')`;
+const LIVE_UPLOAD = Prisma.sql`('PENDING', 'READY')`;
 
 /**
  * True while a derived row's source is still what it was made from: the source object accepted

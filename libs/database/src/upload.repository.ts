@@ -86,10 +86,6 @@ export class UploadRepository {
 
   constructor(private readonly prisma: PrismaService) {}
 
-  create(upload: NewUpload): Promise<UploadRecord> {
-    return withDb(() => this.prisma.upload.create({ data: upload }));
-  }
-
   /**
    * Inserts the upload unless its user is being erased or already has `maxPending` live
    * PENDING uploads — both checked in the INSERT itself, so issuing an upload costs no extra

@@ -48,7 +48,3 @@ export function formatLocation(location: ObjectLocation): string {
   const port = location.port ? `:${location.port}` : '';
   return `${location.protocol}//${location.hostname}${port}${location.path}`;
 }
-
-export function objectUrl(aws: AwsConfig, bucket: string, key: string): string {
-  return formatLocation(objectLocation(aws, bucket, key));
-}

@@ -1,5 +1,5 @@
 import { Provider } from '@nestjs/common';
-import { dlqRepositoryProvider } from '@lib/dlq';
+import { dlqOperationsProviders } from '@lib/operations';
 import { AdminDlqService } from './admin-dlq.service';
 
-export const adminDlqProviders: Provider[] = [dlqRepositoryProvider, AdminDlqService];
+export const adminDlqProviders: Provider[] = [...dlqOperationsProviders, AdminDlqService];

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, ApiConfig } from '@lib/config';
-import { erasureSubject, erasureUserHash } from '@lib/contracts';
+import { Injectable } from '@nestjs/common';
 import { ErasureRepository, toErasureStatus } from '@lib/database';
 import { errors } from '@lib/errors';
+import { ErasureRequests } from '@lib/operations';
 import { ACTIVE_USERS_MAX } from '../auth/user-key.service';
 import { BoundedMemo } from '../common/bounded-memo';
 import type { ErasureStatusDto } from './erasure.dto';
@@ -14,20 +13,15 @@ export class ErasureService {
   private readonly hashes: BoundedMemo<string, string>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: ApiConfig,
+    private readonly requests: ErasureRequests,
     private readonly erasures: ErasureRepository,
   ) {
-    const salt = config.erasure.auditSalt;
-    this.hashes = new BoundedMemo(ACTIVE_USERS_MAX, (userId) => erasureUserHash(salt, userId));
+    this.hashes = new BoundedMemo(ACTIVE_USERS_MAX, (userId) => requests.userHash(userId));
   }
 
   /** A repeated request answers the open one instead of starting a second run. */
   async request(userId: string, requestedBy: string): Promise<ErasureStatusDto> {
-    const subject = erasureSubject(userId, {
-      auditSalt: this.config.erasure.auditSalt,
-      userKeySecret: this.config.userKeySecret,
-    });
-    const { record } = await this.erasures.request(subject, requestedBy);
+    const { record } = await this.requests.request(userId, requestedBy);
     return toErasureStatus(record);
   }
 
@@ -44,7 +38,7 @@ export class ErasureService {
   }
 
   async resume(id: string, actor: string): Promise<ErasureStatusDto> {
-    if (!(await this.erasures.resume(id, actor))) {
+    if (!(await this.requests.resume(id, actor))) {
       await this.get(id);
       throw errors.conflict('Only a FAILED erasure request can be resumed.');
     }

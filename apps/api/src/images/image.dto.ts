@@ -11,7 +11,14 @@ export class ImageDto {
   @ApiProperty() bytes!: number;
   @ApiProperty() width!: number;
   @ApiProperty() height!: number;
-  @ApiPropertyOptional({ nullable: true, type: String }) sha256!: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'SHA-256 of the original as the worker verified it, base64 (as `x-amz-checksum-sha256`); null for ' +
+      'images verified before it was kept.',
+  })
+  sha256!: string | null;
   @ApiProperty({ description: 'Short-lived presigned GET.' }) originalUrl!: string;
   @ApiPropertyOptional({
     nullable: true,

@@ -26,7 +26,7 @@ export class UploadStatusQueryDto {
     maximum: UPLOAD_STATUS_MAX_WAIT_SECONDS,
     default: 0,
     description:
-      'Long-poll: hold the request up to this many seconds while the upload is PENDING or PROCESSING, ' +
+      'Long-poll: hold the request up to this many seconds while the upload is PENDING, ' +
       'and answer as soon as the worker has stored its verdict (READY or REJECTED) or the upload ' +
       'EXPIRED; when the time is up, the current status (still PENDING) is the answer. 0 or absent: ' +
       'answer at once. Ask again after a PENDING answer; there is no need to sleep in between. ' +

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { LOCAL_USER_KEY_SECRET, WorkerConfig } from '@lib/config';
 import { erasureSubject, erasureUserHash, userKeyFor } from '@lib/contracts';
-import { ErasureRepository } from '@lib/database';
+import { AuditRepository, ErasureRepository } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
 import type { KeyDeleteError, KeyPage, ObjectStorageRepository } from '@lib/storage';
 import { useIsolatedDatabase } from '../../../../test/support/database';
 import { seedUserRows } from '../../../../test/support/erasure-seed';
@@ -83,7 +84,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
   const db = useIsolatedDatabase('erasure_runner');
   beforeAll(() => {
     Logger.overrideLogger(false);
-    erasures = new ErasureRepository(db.prisma);
+    erasures = new ErasureRepository(db.prisma, new AuditRepository(db.prisma));
   });
 
   function runner(storage: FakeStorage, overrides: Partial<WorkerConfig['erasure']> = {}) {
@@ -93,6 +94,7 @@ describe('ErasureRunner (real database, strict fake S3)', () => {
     const run = new ErasureRunner(
       settings,
       erasures,
+      new ErasureRequests(settings, erasures),
       storage as unknown as ObjectStorageRepository,
       alerts,
       backgroundItems(settings, db.prisma),

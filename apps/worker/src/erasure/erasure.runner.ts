@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { userCdnPaths } from '@lib/cdn';
-import { erasureTargets, userKeyFor } from '@lib/contracts';
+import { erasureTargets } from '@lib/contracts';
 import { ClaimedErasure, ErasureRepository } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
 import { KeyDeleteError, ObjectStorageRepository } from '@lib/storage';
 import { BackgroundItems } from '../scheduling/background-items';
 import { ErasureAlerts } from './erasure-alerts';
@@ -26,6 +27,7 @@ export class ErasureRunner {
   constructor(
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     private readonly erasures: ErasureRepository,
+    private readonly requests: ErasureRequests,
     private readonly storage: ObjectStorageRepository,
     private readonly alerts: ErasureAlerts,
     private readonly items: BackgroundItems,
@@ -159,7 +161,7 @@ export class ErasureRunner {
 
   /** Computed from the id (not read from the record) so requests made before it was stored work. */
   private userKey(claim: ClaimedErasure): string {
-    return userKeyFor(this.config.userKeySecret, claim.userId);
+    return this.requests.userKey(claim.userId);
   }
 
   private async pause(): Promise<void> {

@@ -32,7 +32,7 @@ import {
   UndecodableImageError,
 } from '@lib/imaging';
 import { QueueRepository } from '@lib/queue';
-import { ObjectHead, ObjectStorageRepository, objectUrl, ScratchDirectory, VerifiedDownload } from '@lib/storage';
+import { ObjectHead, ObjectStorageRepository, ScratchDirectory, VerifiedDownload } from '@lib/storage';
 import { RenditionService } from '../renditions/rendition.service';
 
 export interface IngestResult {
@@ -59,7 +59,7 @@ interface Subject {
 
 /** What reading the whole verified object showed: decoded (with its thumbnail), or why not. */
 type Proof =
-  | { kind: 'decoded'; thumbnail: RenderedImage }
+  | { kind: 'decoded'; thumbnail: RenderedImage; sha256: string }
   | { kind: 'refused'; inspection: Inspection & { ok: false } }
   | { kind: 'changed' }
   | { kind: 'missing' };
@@ -123,6 +123,7 @@ export class ObjectIngestService {
     }
     let inspection = read ? await this.inspect(subject, read.head, read.start) : missing();
     let thumbnail: RenderedImage | undefined;
+    let sha256: string | null = null;
     if (inspection.ok && head && read) {
       const proof = await this.prove(subject, head, read.start, inspection.frames ?? 1);
       if (proof.kind === 'changed') {
@@ -131,9 +132,12 @@ export class ObjectIngestService {
       }
       if (proof.kind === 'missing') inspection = missing();
       else if (proof.kind === 'refused') inspection = proof.inspection;
-      else thumbnail = proof.thumbnail;
+      else {
+        thumbnail = proof.thumbnail;
+        sha256 = proof.sha256;
+      }
     }
-    let verdict = this.verdict(subject, head, inspection);
+    let verdict = this.verdict(subject, head, inspection, sha256);
     const serveThumbnail = this.servesThumbnail(subject, verdict, thumbnail);
     // Before the verdict is stored, so a failure here is retried with the message: what was
     // derived from other bytes than the object now in the bucket goes.
@@ -142,7 +146,7 @@ export class ObjectIngestService {
     if (result === 'upload-gone') {
       // The upload was deleted (its owner removed the image) after it was looked up: the object
       // now belongs to no session, so it is judged and disposed of as such now, not on a retry.
-      verdict = this.verdict({ ...subject, ...UNDECLARED }, head, unknownUpload());
+      verdict = this.verdict({ ...subject, ...UNDECLARED }, head, unknownUpload(), null);
       result = await this.outcomes.record(verdict);
     }
     // A render that was in flight across this verdict may have saved what it made from the old
@@ -203,7 +207,7 @@ export class ObjectIngestService {
     try {
       const thumbnail = await renderThumbnail(download.file, { maxSide: this.config.thumbnails.maxSide, ...limits });
       if (frames > 1) await decodeAllFrames(download.file, limits);
-      return { kind: 'decoded', thumbnail };
+      return { kind: 'decoded', thumbnail, sha256: download.sha256 };
     } catch (error) {
       if (error instanceof UndecodableImageError) return { kind: 'refused', inspection: undecodable(error.message) };
       throw error;
@@ -318,7 +322,13 @@ export class ObjectIngestService {
     return { size: head.size, head: first, tail: last };
   }
 
-  private verdict(subject: Subject, head: ObjectHead | null, inspection: Inspection): ObjectVerdict {
+  /** `sha256`: of the bytes read and decoded (the proof), kept with an accepted original. */
+  private verdict(
+    subject: Subject,
+    head: ObjectHead | null,
+    inspection: Inspection,
+    sha256: string | null,
+  ): ObjectVerdict {
     const { message, upload, role } = subject;
     const base = {
       bucket: message.bucket,
@@ -337,7 +347,7 @@ export class ObjectIngestService {
       contentType: inspection.contentType,
       width: inspection.width,
       height: inspection.height,
-      url: objectUrl(this.config.aws, message.bucket, message.key),
+      sha256,
     };
   }
 

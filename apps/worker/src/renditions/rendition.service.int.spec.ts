@@ -2,10 +2,10 @@ import { Logger } from '@nestjs/common';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LOCAL_USER_KEY_SECRET, loadWorkerConfig } from '@lib/config';
 import { RENDITIONS_PREFIX, userKeyFor } from '@lib/contracts';
-import { ObjectOutcomeRepository, PrismaService, RenditionRepository, UploadRepository } from '@lib/database';
+import { ObjectOutcomeRepository, PrismaService, RenditionRepository } from '@lib/database';
 import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
-import { deletingUploadFirst, newUploadRow, testPrisma } from '../../../../test/support/database';
+import { deletingUploadFirst, insertUpload, newUploadRow, testPrisma } from '../../../../test/support/database';
 import { startTestStack, TestStack } from '../../../../test/support/test-stack';
 import { renditionService } from '../../../../test/support/worker-services';
 
@@ -31,7 +31,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
   async function readyImage(): Promise<{ uploadId: string; userId: string }> {
     const jpeg = await makeJpeg(1600, 1200);
     const row = { ...newUploadRow('render-erin'), size: jpeg.length };
-    await new UploadRepository(prisma).create(row);
+    await insertUpload(prisma, row);
     const bucket = stack.resources.originalsBucket;
     const put = await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: row.originalKey, Body: jpeg }));
     const applied = await new ObjectOutcomeRepository(prisma).record({
@@ -48,7 +48,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
       contentType: 'image/jpeg',
       width: 1600,
       height: 1200,
-      url: `http://s3/${row.originalKey}`,
+      sha256: null,
     });
     expect(applied).toBe('applied');
     return { uploadId: row.id, userId: row.userId };
@@ -112,7 +112,7 @@ describe('RenditionService against PostgreSQL and the S3 emulator', () => {
     };
     const applied = await new ObjectOutcomeRepository(prisma).record(
       accepted
-        ? { ...base, accepted, contentType: 'image/jpeg', width: 300, height: 1200, url: image.url }
+        ? { ...base, accepted, contentType: 'image/jpeg', width: 300, height: 1200, sha256: image.sha256 }
         : { ...base, accepted, reason: 'not-an-image', detail: 'replaced by something else' },
     );
     expect(applied).toBe('applied');

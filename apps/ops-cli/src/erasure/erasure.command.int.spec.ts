@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { useIsolatedDatabase } from '../../test/support/database';
-import { runErasureCli } from './erasure.cli';
+import { useIsolatedDatabase } from '../../../../test/support/database';
+import { runErasureCli } from './erasure.command';
 
 describe('erasure CLI (real database)', () => {
   // The workers of concurrently running e2e files would claim (and run) requests made here.

@@ -1,9 +1,10 @@
-import 'reflect-metadata';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadErasureCliConfig, SharedConfig } from '@lib/config';
-import { erasureSubject, ErasureStatus, USER_ID_PATTERN } from '@lib/contracts';
-import { ErasureRepository, PrismaService, toErasureStatus } from '@lib/database';
+import { ConfigError, loadErasureCliConfig } from '@lib/config';
+import { ErasureStatus, USER_ID_PATTERN } from '@lib/contracts';
+import { toErasureStatus } from '@lib/database';
+import { ErasureRequests } from '@lib/operations';
+import { OpsCliModule, withOpsContext } from '../ops-cli.module';
+import { cliActor, CliIo } from '../operator';
 
 const USAGE = `Right-to-erasure requests (the worker does the deleting).
 
@@ -15,10 +16,7 @@ const USAGE = `Right-to-erasure requests (the worker does the deleting).
 Reads DATABASE_URL and ERASURE_AUDIT_SALT (the same salt as the API and worker). Every action
 is recorded in the audit table as cli:$USER. Exit code: 0 completed (or detached), 1 failed.`;
 
-export interface ErasureCliIo {
-  env: NodeJS.ProcessEnv;
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface ErasureCliIo extends CliIo {
   pollMs?: number;
 }
 
@@ -32,7 +30,6 @@ function line(s: ErasureStatus, rate?: number): string {
 
 /** Runs one CLI command; returns the process exit code. */
 export async function runErasureCli(argv: string[], io: ErasureCliIo): Promise<number> {
-  let prisma: PrismaService | undefined;
   try {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -51,43 +48,41 @@ export async function runErasureCli(argv: string[], io: ErasureCliIo): Promise<n
     }
     if (!arg) throw new UsageError(`${command} needs an argument`);
     const config = loadErasureCliConfig(io.env);
-    prisma = new PrismaService({ database: config.database } as SharedConfig);
-    const erasures = new ErasureRepository(prisma);
-    const actor = `cli:${userInfo().username}`;
-    const show = (s: ErasureStatus, rate?: number) => io.out(values.json ? JSON.stringify(s) : line(s, rate));
+    return await withOpsContext(OpsCliModule.forErasure(config), async (app) => {
+      const erasures = app.get(ErasureRequests);
+      const actor = cliActor(io.env);
+      const show = (s: ErasureStatus, rate?: number) => io.out(values.json ? JSON.stringify(s) : line(s, rate));
 
-    let id: string;
-    let follow: boolean;
-    switch (command) {
-      case 'request': {
-        if (!USER_ID_PATTERN.test(arg)) throw new UsageError('not a valid user id');
-        const { record, created } = await erasures.request(
-          erasureSubject(arg, { auditSalt: config.erasure.auditSalt, userKeySecret: config.userKeySecret }),
-          actor,
-        );
-        if (!values.json) io.out(created ? 'erasure requested' : 'an erasure of this user is already open');
-        show(toErasureStatus(record));
-        id = record.id;
-        follow = !values.detach;
-        break;
-      }
-      case 'status':
-        id = arg;
-        follow = values.follow;
-        break;
-      case 'resume':
-        if (!(await erasures.resume(arg, actor))) {
-          const existing = await erasures.findById(arg);
-          io.err(existing ? `erasure ${arg} is ${existing.state}, not FAILED` : `erasure ${arg} not found`);
-          return 1;
+      let id: string;
+      let follow: boolean;
+      switch (command) {
+        case 'request': {
+          if (!USER_ID_PATTERN.test(arg)) throw new UsageError('not a valid user id');
+          const { record, created } = await erasures.request(arg, actor);
+          if (!values.json) io.out(created ? 'erasure requested' : 'an erasure of this user is already open');
+          show(toErasureStatus(record));
+          id = record.id;
+          follow = !values.detach;
+          break;
         }
-        id = arg;
-        follow = !values.detach;
-        break;
-      default:
-        throw new UsageError(`unknown command ${command}`);
-    }
-    return await followStatus(erasures, id, follow, show, io.pollMs ?? 1_000, io);
+        case 'status':
+          id = arg;
+          follow = values.follow;
+          break;
+        case 'resume':
+          if (!(await erasures.resume(arg, actor))) {
+            const existing = await erasures.find(arg);
+            io.err(existing ? `erasure ${arg} is ${existing.state}, not FAILED` : `erasure ${arg} not found`);
+            return 1;
+          }
+          id = arg;
+          follow = !values.detach;
+          break;
+        default:
+          throw new UsageError(`unknown command ${command}`);
+      }
+      return await followStatus(erasures, id, follow, show, io.pollMs ?? 1_000, io);
+    });
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n\n${USAGE}`);
@@ -95,13 +90,11 @@ export async function runErasureCli(argv: string[], io: ErasureCliIo): Promise<n
     }
     io.err(error instanceof ConfigError ? error.message : `erasure: ${String(error)}`);
     return 1;
-  } finally {
-    await prisma?.$disconnect();
   }
 }
 
 async function followStatus(
-  erasures: ErasureRepository,
+  erasures: ErasureRequests,
   id: string,
   follow: boolean,
   show: (s: ErasureStatus, rate?: number) => void,
@@ -111,7 +104,7 @@ async function followStatus(
   let last: ErasureStatus | undefined;
   let lastAt = Date.now();
   for (;;) {
-    const record = await erasures.findById(id);
+    const record = await erasures.find(id);
     if (!record) {
       io.err(`erasure ${id} not found`);
       return 1;
@@ -131,12 +124,4 @@ async function followStatus(
     if (status.state === 'COMPLETED' || !follow) return 0;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-}
-
-if (require.main === module) {
-  runErasureCli(process.argv.slice(2), {
-    env: process.env,
-    out: (l) => console.log(l),
-    err: (l) => console.error(l),
-  }).then((code) => process.exit(code));
 }

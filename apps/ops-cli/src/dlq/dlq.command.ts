@@ -1,11 +1,10 @@
-import 'reflect-metadata';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadWorkerConfig, WorkerConfig } from '@lib/config';
-import { AuditRepository, PrismaService } from '@lib/database';
-import { createDlqRepository, DeadLetter, MAX_PEEK, RedriveProgress, RedriveSelection } from '@lib/dlq';
+import { ConfigError, loadWorkerConfig, localEnv, WorkerConfig } from '@lib/config';
+import { DeadLetter, MAX_PEEK, RedriveProgress, RedriveSelection } from '@lib/dlq';
+import { DlqOperations } from '@lib/operations';
 import { createSqsClient, QueueRepository } from '@lib/queue';
-import { localEnv } from '../local-stack/local-env';
+import { OpsCliModule, withOpsContext } from '../ops-cli.module';
+import { cliActor, CliIo } from '../operator';
 
 const USAGE = `Inspect and redrive the uploads dead-letter queue.
 
@@ -18,12 +17,10 @@ const USAGE = `Inspect and redrive the uploads dead-letter queue.
 Config comes from the environment like the worker's (DATABASE_URL, AWS_*, UPLOADS_QUEUE_URL,
 UPLOADS_DLQ_URL). Outside NODE_ENV=production the local stack's defaults fill the gaps, and
 queue URLs left unset are looked up by name (uploads, uploads-dlq). Every action is recorded
-in the audit table as cli:$USER; a redrive refuses to run when that record cannot be written.`;
+in the audit table as cli:$USER, and fails when that record cannot be written; a redrive
+refuses to move anything while the audit table is unreachable.`;
 
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface DlqCliIo extends CliIo {
   /** Progress lines go out at most this often (ms). */
   progressEveryMs?: number;
 }
@@ -70,23 +67,13 @@ function parse(argv: string[]): Parsed {
   return { command, json: values.json ?? false, limit, selection };
 }
 
-function actor(env: NodeJS.ProcessEnv): string {
-  let login = env.USER ?? env.LOGNAME;
-  try {
-    login ??= userInfo().username;
-  } catch {
-    // A container user without a passwd entry.
-  }
-  return `cli:${login ?? 'unknown'}`;
-}
-
 /** The local stack's defaults, except in production, where nothing may point at an emulator. */
 export function cliEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env.NODE_ENV === 'production' ? { ...env } : { ...env, ...localEnv(env) };
 }
 
 /** The worker's own config loader; queue URLs left unset are looked up by name. */
-async function loadConfig(io: CliIo): Promise<WorkerConfig> {
+async function loadConfig(io: DlqCliIo): Promise<WorkerConfig> {
   const env = cliEnv(io.env);
   const sqs = createSqsClient({ region: env.AWS_REGION ?? 'us-east-1', endpoint: env.AWS_ENDPOINT_URL });
   const queue = new QueueRepository(sqs);
@@ -121,7 +108,7 @@ function formatDeadLetter(message: DeadLetter): string {
   return `  ${message.messageId}  ${message.stage.padEnd(9)} ${String(message.receiveCount).padStart(3)}×  ${sent}  ${keys}\n      ${message.reason}`;
 }
 
-function progressPrinter(io: CliIo): (progress: RedriveProgress) => void {
+function progressPrinter(io: DlqCliIo): (progress: RedriveProgress) => void {
   let last = 0;
   return ({ moved, failed, total }) => {
     const now = Date.now();
@@ -131,87 +118,40 @@ function progressPrinter(io: CliIo): (progress: RedriveProgress) => void {
   };
 }
 
-async function run(parsed: Parsed, io: CliIo): Promise<number> {
+async function run(parsed: Parsed, io: DlqCliIo): Promise<number> {
   const config = await loadConfig(io);
-  const sqs = createSqsClient(config.aws);
-  const prisma = new PrismaService(config);
-  try {
-    const dlq = createDlqRepository(new QueueRepository(sqs), config);
-    const audit = new AuditRepository(prisma);
-    const who = actor(io.env);
-    const record = async (action: string, count: number, detail: Record<string, unknown>, required: boolean) => {
-      try {
-        await audit.record({ actor: who, action, target: dlq.queueName, count, detail: { ...detail, via: 'cli' } });
-      } catch (error) {
-        if (required) throw error;
-        io.err(`warning: could not write the audit record (${String(error)})`);
-      }
-    };
+  return withOpsContext(OpsCliModule.forDlq(config), async (app) => {
+    const dlq = app.get(DlqOperations);
+    const operator = { actor: cliActor(io.env), via: 'cli' };
 
     if (parsed.command === 'redrive') {
-      // Refuse before moving anything if the audit trail cannot be written.
-      try {
-        await audit.recent(1);
-      } catch (error) {
-        io.err(`the audit table is unreachable (${String(error)}); refusing to redrive unaudited`);
-        return 1;
-      }
-      const selection = parsed.selection!;
-      const result = await dlq.redrive(selection, progressPrinter(io));
-      const { depth: remaining } = await dlq.stats();
-      await record(
-        'dlq.redrive',
-        result.moved,
-        {
-          mode: 'all' in selection ? 'all' : 'ids',
-          ...('messageIds' in selection ? { requested: selection.messageIds, missing: result.missing } : {}),
-          failed: result.failed.length,
-          remaining,
-        },
-        true,
-      );
-      if (parsed.json) io.out(JSON.stringify({ ...result, remaining }));
+      const result = await dlq.redrive(operator, parsed.selection!, progressPrinter(io));
+      if (parsed.json) io.out(JSON.stringify(result));
       else {
-        io.out(`moved ${result.moved}; ${remaining} left in ${dlq.queueName}`);
+        io.out(`moved ${result.moved}; ${result.remaining} left in ${dlq.queueName}`);
         if (result.missing.length) io.out(`not in the DLQ (not moved): ${result.missing.join(', ')}`);
         for (const f of result.failed) io.out(`left in the DLQ: ${f.messageId}: ${f.reason}`);
       }
       return result.failed.length ? 1 : 0;
     }
 
-    const peek = await dlq.peek(parsed.command === 'stats' ? 10 : parsed.limit);
-    await record(
-      parsed.command === 'stats' ? 'dlq.stats' : 'dlq.inspect',
-      parsed.command === 'stats' ? peek.stats.depth : peek.messages.length,
-      { depth: peek.stats.depth },
-      false,
-    );
-    const summary = {
-      queue: dlq.queueName,
-      count: peek.stats.depth,
-      visible: peek.stats.visible,
-      inFlight: peek.stats.inFlight,
-      delayed: peek.stats.delayed,
-      oldestAgeSeconds: peek.oldestAgeSeconds,
-    };
+    const { sample, ...summary } =
+      parsed.command === 'stats' ? await dlq.stats(operator) : await dlq.inspect(operator, parsed.limit);
     if (parsed.json) {
-      io.out(JSON.stringify(parsed.command === 'stats' ? summary : { ...summary, sample: peek.messages }));
+      io.out(JSON.stringify(parsed.command === 'stats' ? summary : { ...summary, sample }));
       return 0;
     }
     io.out(
       `${summary.queue}: ${summary.count} message${summary.count === 1 ? '' : 's'} ` +
         `(${summary.visible} visible, ${summary.inFlight} in flight), oldest ${age(summary.oldestAgeSeconds)}`,
     );
-    if (parsed.command === 'peek') peek.messages.forEach((m) => io.out(formatDeadLetter(m)));
+    if (parsed.command === 'peek') sample.forEach((m) => io.out(formatDeadLetter(m)));
     return 0;
-  } finally {
-    sqs.destroy();
-    await prisma.$disconnect();
-  }
+  });
 }
 
 /** `npm run dlq -- …`; returns the exit code. */
-export async function runDlqCli(argv: string[], io: CliIo): Promise<number> {
+export async function runDlqCli(argv: string[], io: DlqCliIo): Promise<number> {
   let parsed: Parsed;
   try {
     parsed = parse(argv);
@@ -230,17 +170,4 @@ export async function runDlqCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-}
-
-if (require.main === module) {
-  // The SDK reads credentials from the process environment; locally these are the emulator's.
-  const env = cliEnv(process.env);
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
-    if (env[name] !== undefined) process.env[name] ??= env[name];
-  }
-  void runDlqCli(process.argv.slice(2), {
-    env: process.env,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  }).then((code) => process.exit(code));
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "images" DROP COLUMN "url";
+
