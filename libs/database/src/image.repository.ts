@@ -4,16 +4,20 @@ import { invalidationRows } from './cdn-invalidation.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 
-export interface ImageRecord {
-  id: string;
-  uploadId: string;
-  userId: string;
+/** An image object in a bucket, as the worker verified or made it. */
+export interface StoredImage {
   bucket: string;
   key: string;
   contentType: string;
   bytes: number;
   width: number;
   height: number;
+}
+
+export interface ImageRecord extends StoredImage {
+  id: string;
+  uploadId: string;
+  userId: string;
   eTag: string;
   /** SHA-256 of the verified original, base64; null for images stored before it was kept. */
   sha256: string | null;

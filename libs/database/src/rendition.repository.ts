@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from './prisma-client';
+import type { StoredImage } from './image.repository';
 import { PrismaService } from './prisma.service';
 import { withDb } from './prisma-error';
 import { ClaimedOriginal, claimReadyUploads, releaseReadyUploadClaim } from './ready-upload-claim';
@@ -9,15 +10,9 @@ export interface RenditionWork extends ClaimedOriginal {
   missing: string[];
 }
 
-export interface RenditionRecord {
+export interface RenditionRecord extends StoredImage {
   uploadId: string;
   name: string;
-  bucket: string;
-  key: string;
-  contentType: string;
-  bytes: number;
-  width: number;
-  height: number;
   /** The source object version it was made from (see DerivedSource). */
   sourceBucket: string;
   sourceKey: string;

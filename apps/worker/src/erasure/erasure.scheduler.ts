@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
-import { PeriodicTask } from '../scheduling/periodic-task';
+import { PeriodicTask, PeriodicTaskHost } from '../scheduling/periodic-task';
 import { ErasureRunner, ErasureRunResult } from './erasure.runner';
 
 /**
@@ -9,14 +9,15 @@ import { ErasureRunner, ErasureRunResult } from './erasure.runner';
  * boundary and hands the request back, so the next worker resumes it without waiting.
  */
 @Injectable()
-export class ErasureScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+export class ErasureScheduler extends PeriodicTaskHost {
   private readonly logger = new Logger(ErasureScheduler.name);
-  private readonly task: PeriodicTask<ErasureRunResult>;
+  protected readonly task: PeriodicTask<ErasureRunResult>;
 
   constructor(
     @Inject(APP_CONFIG) config: WorkerConfig,
     private readonly runner: ErasureRunner,
   ) {
+    super();
     const pollMs = config.erasure.pollSeconds * 1000;
     this.task = new PeriodicTask({
       run: () => this.runner.runOnce(),
@@ -26,12 +27,8 @@ export class ErasureScheduler implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    const stopped = this.task.stop();
+  override async onModuleDestroy(): Promise<void> {
+    const stopped = super.onModuleDestroy();
     this.runner.stop();
     await stopped;
   }

@@ -1,3 +1,5 @@
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+
 /** How a pass went: its value, or that it threw (the error has been handed to `onError`). */
 export type PassOutcome<T> = { ok: true; value: T } | { ok: false };
 
@@ -71,5 +73,21 @@ export class PeriodicTask<T = unknown> {
         this.running = undefined;
         then?.(outcome);
       });
+  }
+}
+
+/**
+ * A provider that owns one PeriodicTask for the application's lifetime: passes begin once every
+ * module has booted, and shutdown waits for the pass in flight before the pools close.
+ */
+export abstract class PeriodicTaskHost implements OnApplicationBootstrap, OnModuleDestroy {
+  protected abstract readonly task: Pick<PeriodicTask, 'start' | 'stop'>;
+
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 }
