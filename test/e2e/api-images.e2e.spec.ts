@@ -2,30 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { LOCAL_USER_KEY_SECRET } from '@lib/config';
 import { derivedVersion, originalKey, renditionPrefix, userKeyFor } from '@lib/contracts';
 import { ObjectStorageRepository } from '@lib/storage';
-import type { PrismaService } from '@lib/database';
 import { makeJpeg } from '@lib/testing';
 import { ApiClient, ImageBody } from '../support/api-client';
-import { testPrisma } from '../support/database';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 describe('image queries and deletion', () => {
-  let stack: TestStack;
   let alice: ApiClient;
   let mallory: ApiClient;
-  let prisma: PrismaService;
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      ownDatabase: true,
-      env: { CDN_BASE_URL: 'https://cdn.example.test', SWEEP_INTERVAL_SECONDS: '1' },
-    });
-    alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'images-alice'));
-    mallory = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'images-mallory'));
-    prisma = testPrisma(stack.env.DATABASE_URL);
+  const e2e = useTestStack({
+    ownDatabase: true,
+    env: { CDN_BASE_URL: 'https://cdn.example.test', SWEEP_INTERVAL_SECONDS: '1' },
   });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await stack.stop();
+  beforeAll(async () => {
+    alice = await e2e.client('images-alice');
+    mallory = await e2e.client('images-mallory');
   });
 
   async function withThumbnail(uploadId: string): Promise<ImageBody> {
@@ -37,7 +28,7 @@ describe('image queries and deletion', () => {
     for (let i = 0; i < count; i++) {
       const id = randomUUID();
       const key = originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, userId), id);
-      await prisma.upload.create({
+      await e2e.prisma.upload.create({
         data: {
           id,
           userId,
@@ -51,7 +42,7 @@ describe('image queries and deletion', () => {
             create: {
               id: randomUUID(),
               userId,
-              bucket: stack.resources.originalsBucket,
+              bucket: e2e.stack.resources.originalsBucket,
               key,
               contentType: 'image/jpeg',
               bytes: 10,
@@ -70,7 +61,7 @@ describe('image queries and deletion', () => {
 
   it('pages newest first with a cursor, stable when images are added meanwhile', async () => {
     await seedImages('images-paula', 25, new Date('2026-01-01T00:00:00Z'));
-    const paula = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'images-paula'));
+    const paula = await e2e.client('images-paula');
     const seen: ImageBody[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -121,7 +112,7 @@ describe('image queries and deletion', () => {
     const image = await withThumbnail(session.uploadId);
     // The served thumbnail is the worker's re-encoding, never an object a client wrote, under a
     // key naming the verified version it was made from (keyed, so no ETag in the URL).
-    const verified = await prisma.image.findUniqueOrThrow({ where: { uploadId: session.uploadId } });
+    const verified = await e2e.prisma.image.findUniqueOrThrow({ where: { uploadId: session.uploadId } });
     const version = derivedVersion(LOCAL_USER_KEY_SECRET, { key: verified.key, eTag: verified.eTag });
     expect(image.thumbnailUrl).toBe(
       `https://cdn.example.test/renditions/${userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice')}/${session.uploadId}/thumb.${version}.webp`,
@@ -141,14 +132,14 @@ describe('image queries and deletion', () => {
     expect((await alice.request('GET', `/v1/images/${image.id}`)).status).toBe(404);
     expect((await alice.request('GET', `/v1/uploads/${session.uploadId}`)).status).toBe(404);
     expect((await fetch(objectUrl)).status).toBe(404);
-    expect(await prisma.storedObject.count({ where: { uploadId: session.uploadId } })).toBe(0);
+    expect(await e2e.prisma.storedObject.count({ where: { uploadId: session.uploadId } })).toBe(0);
   });
 
   it('deletes every derived object under the image, also one no row names yet (a render in flight)', async () => {
     const session = await alice.upload(await makeJpeg(200, 100), 'image/jpeg');
     const image = await withThumbnail(session.uploadId);
-    const storage = new ObjectStorageRepository(stack.s3);
-    const bucket = stack.resources.thumbnailsBucket;
+    const storage = new ObjectStorageRepository(e2e.stack.s3);
+    const bucket = e2e.stack.resources.thumbnailsBucket;
     const prefix = renditionPrefix(userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice'), session.uploadId);
     await storage.put(bucket, `${prefix}card.0123456789abcdef.webp`, await makeJpeg(10, 10), 'image/webp');
     expect((await storage.listKeys(bucket, prefix)).keys.length).toBeGreaterThanOrEqual(2);

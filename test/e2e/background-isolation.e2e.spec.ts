@@ -1,12 +1,12 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ErasureStatus } from '@lib/contracts';
-import { ObjectOutcomeRepository, PrismaService } from '@lib/database';
+import { ObjectOutcomeRepository } from '@lib/database';
 import { makeJpeg, pngWithCorruptPixels, waitFor } from '@lib/testing';
 import { ERASURE_CONFIRMATION } from '../../apps/api/src/erasure/erasure.dto';
 import { MetricsServer } from '../../apps/worker/src/observability/metrics.server';
 import { ApiClient } from '../support/api-client';
-import { insertUpload, newUploadRow, testPrisma } from '../support/database';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { insertUpload, newUploadRow } from '../support/database';
+import { useTestStack } from '../support/stack-fixture';
 
 interface Failure {
   pass: string;
@@ -22,32 +22,25 @@ interface Failure {
  * counted, and marked failed where an admin sees it.
  */
 describe('background passes isolate their items', () => {
-  let stack: TestStack;
-  let prisma: PrismaService;
   let admin: ApiClient;
 
+  const e2e = useTestStack({
+    ownDatabase: true,
+    env: {
+      SWEEP_INTERVAL_SECONDS: '1',
+      THUMBNAIL_WAIT_SECONDS: '0',
+      UPLOAD_EXPIRY_GRACE_SECONDS: '0',
+      ERASURE_POLL_SECONDS: '1',
+      BACKGROUND_RETRY_BASE_SECONDS: '1',
+      BACKGROUND_MAX_ATTEMPTS: '2',
+    },
+  });
   beforeAll(async () => {
-    stack = await startTestStack({
-      ownDatabase: true,
-      env: {
-        SWEEP_INTERVAL_SECONDS: '1',
-        THUMBNAIL_WAIT_SECONDS: '0',
-        UPLOAD_EXPIRY_GRACE_SECONDS: '0',
-        ERASURE_POLL_SECONDS: '1',
-        BACKGROUND_RETRY_BASE_SECONDS: '1',
-        BACKGROUND_MAX_ATTEMPTS: '2',
-      },
-    });
-    prisma = testPrisma(stack.env.DATABASE_URL);
-    admin = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'isolation-admin', ['admin']));
+    admin = await e2e.client('isolation-admin', ['admin']);
     // Rows that make exactly one item fail, in the database itself, as a constraint would.
-    await prisma.$executeRawUnsafe(`
+    await e2e.prisma.$executeRawUnsafe(`
       CREATE FUNCTION poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'poisoned row'; END $$`);
-  });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await stack.stop();
   });
 
   async function failures(): Promise<Failure[]> {
@@ -67,7 +60,7 @@ describe('background passes isolate their items', () => {
   }
 
   async function metric(name: string, pass: string): Promise<number> {
-    const port = stack.worker!.get(MetricsServer).port;
+    const port = e2e.stack.worker!.get(MetricsServer).port;
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return Number(new RegExp(`^${name}\\{pass="${pass}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   }
@@ -76,12 +69,12 @@ describe('background passes isolate their items', () => {
   async function poisonedImage(): Promise<string> {
     const bytes = await pngWithCorruptPixels();
     const row = { ...newUploadRow('isolation-poison'), contentType: 'image/png', size: bytes.length };
-    await insertUpload(prisma, row);
+    await insertUpload(e2e.prisma, row);
     // Where no S3 notification reaches: the real pipeline would (rightly) reject it at once.
-    const bucket = stack.resources.thumbnailsBucket;
+    const bucket = e2e.stack.resources.thumbnailsBucket;
     const key = `legacy/${row.id}.png`;
-    const put = await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
-    await new ObjectOutcomeRepository(prisma).record({
+    const put = await e2e.stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+    await new ObjectOutcomeRepository(e2e.prisma).record({
       accepted: true,
       bucket,
       key,
@@ -101,10 +94,10 @@ describe('background passes isolate their items', () => {
 
   it('thumbnails and renditions: the good images get theirs, the undecodable one is given up on', async () => {
     const poison = await poisonedImage();
-    const alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'isolation-alice'));
+    const alice = await e2e.client('isolation-alice');
     const good = await Promise.all([1, 2, 3].map(async () => alice.upload(await makeJpeg(900, 600), 'image/jpeg')));
     for (const session of good) {
-      await waitFor(async () => (await prisma.rendition.count({ where: { uploadId: session.uploadId } })) === 3, {
+      await waitFor(async () => (await e2e.prisma.rendition.count({ where: { uploadId: session.uploadId } })) === 3, {
         what: 'thumb, card and large of a good image',
         timeoutMs: 40_000,
       });
@@ -115,7 +108,7 @@ describe('background passes isolate their items', () => {
       expect(await metric('worker_background_item_failures_total', pass)).toBeGreaterThanOrEqual(2);
       expect(await metric('worker_background_items_given_up_total', pass)).toBeGreaterThanOrEqual(1);
     }
-    expect(await prisma.rendition.count({ where: { uploadId: poison } })).toBe(0);
+    expect(await e2e.prisma.rendition.count({ where: { uploadId: poison } })).toBe(0);
 
     // An admin can have it tried again: the failure is forgotten and the item claimed anew.
     const retry = await admin.request('POST', '/v1/admin/background-failures/retry', {
@@ -129,21 +122,25 @@ describe('background passes isolate their items', () => {
   });
 
   it('expiry and reconciliation: the others are settled while the failing upload is given up on', async () => {
-    const bob = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'isolation-bob'));
+    const bob = await e2e.client('isolation-bob');
     const jpeg = await makeJpeg(50, 50);
     const create = () => bob.createUpload({ filename: 'a', contentType: 'image/jpeg', size: jpeg.length });
     const [poison, lost, present] = [await create(), await create(), await create()];
     // Bytes S3 accepted but whose event never arrived: the sweep re-announces them.
-    const key = (await prisma.upload.findUniqueOrThrow({ where: { id: present.uploadId } })).originalKey;
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.resources.originalsBucket, Key: key, Body: jpeg }));
-    await prisma.$executeRawUnsafe(`
+    const key = (await e2e.prisma.upload.findUniqueOrThrow({ where: { id: present.uploadId } })).originalKey;
+    await e2e.stack.s3.send(
+      new PutObjectCommand({ Bucket: e2e.stack.resources.originalsBucket, Key: key, Body: jpeg }),
+    );
+    await e2e.prisma.$executeRawUnsafe(`
       CREATE TRIGGER poisoned_expiry BEFORE UPDATE ON uploads FOR EACH ROW
       WHEN (OLD.id = '${poison.uploadId}'::uuid) EXECUTE FUNCTION poisoned()`);
     // The poisoned one expired first, so it heads every sweep's list.
-    await prisma.$executeRaw`UPDATE uploads SET expires_at = now() - interval '2 minutes' WHERE id = ${lost.uploadId}::uuid OR id = ${present.uploadId}::uuid`;
-    await prisma.$executeRawUnsafe(`ALTER TABLE uploads DISABLE TRIGGER poisoned_expiry`);
-    await prisma.$executeRaw`UPDATE uploads SET expires_at = now() - interval '10 minutes' WHERE id = ${poison.uploadId}::uuid`;
-    await prisma.$executeRawUnsafe(`ALTER TABLE uploads ENABLE TRIGGER poisoned_expiry`);
+    await e2e.prisma
+      .$executeRaw`UPDATE uploads SET expires_at = now() - interval '2 minutes' WHERE id = ${lost.uploadId}::uuid OR id = ${present.uploadId}::uuid`;
+    await e2e.prisma.$executeRawUnsafe(`ALTER TABLE uploads DISABLE TRIGGER poisoned_expiry`);
+    await e2e.prisma
+      .$executeRaw`UPDATE uploads SET expires_at = now() - interval '10 minutes' WHERE id = ${poison.uploadId}::uuid`;
+    await e2e.prisma.$executeRawUnsafe(`ALTER TABLE uploads ENABLE TRIGGER poisoned_expiry`);
 
     expect((await bob.settled(lost.uploadId, 30_000)).status).toBe('EXPIRED');
     expect((await bob.settled(present.uploadId, 30_000)).status).toBe('READY');
@@ -156,11 +153,11 @@ describe('background passes isolate their items', () => {
   });
 
   it('erasure: another user is erased while a request that keeps failing is retried, then FAILED', async () => {
-    const carol = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'isolation-carol'));
-    const dave = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'isolation-dave'));
+    const carol = await e2e.client('isolation-carol');
+    const dave = await e2e.client('isolation-dave');
     await carol.createUpload({ filename: 'a', contentType: 'image/jpeg', size: 10 });
     await dave.createUpload({ filename: 'a', contentType: 'image/jpeg', size: 10 });
-    await prisma.$executeRawUnsafe(`
+    await e2e.prisma.$executeRawUnsafe(`
       CREATE TRIGGER poisoned_erasure BEFORE DELETE ON uploads FOR EACH ROW
       WHEN (OLD.user_id = 'isolation-carol') EXECUTE FUNCTION poisoned()`);
     // Carol asks first, so her request heads the queue of requests.

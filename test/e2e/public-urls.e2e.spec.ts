@@ -2,12 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { CdnInvalidator, imageCdnPaths, RecordingCdnInvalidator, userCdnPaths } from '@lib/cdn';
 import { loadApiConfig } from '@lib/config';
 import { ErasureStatus, userKeyFor } from '@lib/contracts';
-import type { PrismaService } from '@lib/database';
 import { makeJpeg, waitFor } from '@lib/testing';
 import { ERASURE_CONFIRMATION } from '../../apps/api/src/erasure/erasure.dto';
 import { ApiClient, ImageBody } from '../support/api-client';
-import { testPrisma } from '../support/database';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 const ORIGIN_SECRET = 'origin-verify-secret-for-e2e-0123456789';
 const FROM_CDN = { 'x-origin-verify': ORIGIN_SECRET };
@@ -49,36 +47,29 @@ function decodedSegments(url: string): string[] {
 }
 
 describe('public URLs carry no identity or content hash, and deleted means gone', () => {
-  let stack: TestStack;
-  let prisma: PrismaService;
   // Identity providers' subjects are often e-mail addresses.
   const userId = `hostile.${randomUUID().slice(0, 8)}@example.com`;
   let client: ApiClient;
   let recorder: RecordingCdnInvalidator;
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      // The CDN outbox and erasure requests are drained by whichever worker sees them first.
-      ownDatabase: true,
-      env: {
-        RENDER_SIGNING_SECRET: 'public-urls-e2e-render-signing-secret-0123',
-        RENDER_ORIGIN_SECRET: ORIGIN_SECRET,
-        CDN_BASE_URL: 'https://cdn.example.test',
-        THUMBNAIL_WAIT_SECONDS: '0',
-        SWEEP_INTERVAL_SECONDS: '1',
-        ERASURE_POLL_SECONDS: '1',
-        CDN_INVALIDATION_INTERVAL_SECONDS: '1',
-        RENDER_URL_RATE_LIMIT_PER_MINUTE: '20',
-      },
-    });
-    prisma = testPrisma(stack.env.DATABASE_URL);
-    client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, userId));
-    recorder = stack.worker!.get(CdnInvalidator) as RecordingCdnInvalidator;
-  }, 120_000);
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await stack.stop();
+  const e2e = useTestStack({
+    // The CDN outbox and erasure requests are drained by whichever worker sees them first.
+    ownDatabase: true,
+    env: {
+      RENDER_SIGNING_SECRET: 'public-urls-e2e-render-signing-secret-0123',
+      RENDER_ORIGIN_SECRET: ORIGIN_SECRET,
+      CDN_BASE_URL: 'https://cdn.example.test',
+      THUMBNAIL_WAIT_SECONDS: '0',
+      SWEEP_INTERVAL_SECONDS: '1',
+      ERASURE_POLL_SECONDS: '1',
+      CDN_INVALIDATION_INTERVAL_SECONDS: '1',
+      RENDER_URL_RATE_LIMIT_PER_MINUTE: '20',
+    },
   });
+  beforeAll(async () => {
+    client = await e2e.client(userId);
+    recorder = e2e.stack.worker!.get(CdnInvalidator) as RecordingCdnInvalidator;
+  }, 120_000);
 
   /** A READY image whose thumbnail and every rendition exist, and the bytes it was made from. */
   async function readyImage(owner = client): Promise<{ image: ImageBody; bytes: Buffer; session: object }> {
@@ -101,7 +92,7 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
   /** Render URLs point at the CDN; the test reaches the origin directly, as CloudFront would. */
   function origin(url: string): string {
     const parsed = new URL(url);
-    return `${stack.apiUrl}${parsed.pathname}${parsed.search}`;
+    return `${e2e.stack.apiUrl}${parsed.pathname}${parsed.search}`;
   }
 
   async function renderUrl(imageId: string, body: object = { width: 300 }, owner = client): Promise<Response> {
@@ -110,7 +101,7 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
 
   it('no URL in any response contains the user id or a content hash, in clear or encoded', async () => {
     const { image, bytes, session } = await readyImage();
-    const row = await prisma.image.findUniqueOrThrow({ where: { id: image.id } });
+    const row = await e2e.prisma.image.findUniqueOrThrow({ where: { id: image.id } });
     const responses: unknown[] = [session, image];
     responses.push(await (await client.request('GET', `/v1/uploads/${image.uploadId}`)).json());
     responses.push(await (await client.request('GET', '/v1/images')).json());
@@ -148,7 +139,10 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
     const odd = await params({ width: 1000, height: 50, fit: 'cover' });
     expect([odd.get('w'), odd.get('h')]).toEqual(['1200', '64']);
     const huge = await params({ width: 4096, format: 'avif', quality: 100 });
-    expect([huge.get('w'), huge.get('q')]).toEqual(['4096', String(loadApiConfig(stack.env).render.avifCap.quality)]);
+    expect([huge.get('w'), huge.get('q')]).toEqual([
+      '4096',
+      String(loadApiConfig(e2e.stack.env).render.avifCap.quality),
+    ]);
     const small = await params({ width: 256, format: 'avif', quality: 100 });
     expect(small.get('q')).toBe('100');
 
@@ -161,7 +155,7 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
   });
 
   it('rate-limits render-url per user with 429 + Retry-After, other users unaffected', async () => {
-    const flooder = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, `flood-${randomUUID().slice(0, 8)}`));
+    const flooder = await e2e.client(`flood-${randomUUID().slice(0, 8)}`);
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) statuses.push((await renderUrl(randomUUID(), { width: 100 + i }, flooder)).status);
     expect(statuses.slice(0, 20).every((status) => status === 404)).toBe(true);
@@ -169,7 +163,7 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get('content-type')).toContain('application/problem+json');
-    const bystander = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, `calm-${randomUUID().slice(0, 8)}`));
+    const bystander = await e2e.client(`calm-${randomUUID().slice(0, 8)}`);
     expect((await renderUrl(randomUUID(), { width: 100 }, bystander)).status).toBe(404);
   });
 
@@ -178,7 +172,7 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
     // Downloads too: S3 answers a presigned GET with a lifetime no longer than the URL's.
     const download = await fetch(image.originalUrl);
     expect(download.status).toBe(200);
-    const ttl = loadApiConfig(stack.env).storage.downloadUrlTtlSeconds;
+    const ttl = loadApiConfig(e2e.stack.env).storage.downloadUrlTtlSeconds;
     expect(download.headers.get('cache-control')).toBe(`private, max-age=${ttl}`);
     const minted = (await (await renderUrl(image.id)).json()) as { url: string; expiresAt: string };
     const url = origin(minted.url);
@@ -199,7 +193,7 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
 
     // The worker invalidates every CDN path that could still hold a copy.
     const expected = imageCdnPaths({
-      userKey: userKeyFor(loadApiConfig(stack.env).userKeySecret, userId),
+      userKey: userKeyFor(loadApiConfig(e2e.stack.env).userKeySecret, userId),
       uploadId: image.uploadId,
       imageId: image.id,
     });
@@ -207,14 +201,14 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
     await waitFor(
       async () =>
         expected.every((path) => invalidated().has(path)) &&
-        (await prisma.cdnInvalidation.count({ where: { invalidatedAt: null } })) === 0,
+        (await e2e.prisma.cdnInvalidation.count({ where: { invalidatedAt: null } })) === 0,
       { what: 'the deleted image to be invalidated on the CDN, and the outbox drained', timeoutMs: 20_000 },
     );
   });
 
   it('an erased user: no 304, no render, CDN invalidated, and the erasure record says so', async () => {
     const subject = `erased-${randomUUID().slice(0, 8)}`;
-    const owner = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, subject));
+    const owner = await e2e.client(subject);
     const { image } = await readyImage(owner);
     const url = origin(((await (await renderUrl(image.id, { width: 300 }, owner)).json()) as { url: string }).url);
     const first = await fetch(url, { headers: { ...FROM_CDN, accept: 'image/jpeg' } });
@@ -234,14 +228,14 @@ describe('public URLs carry no identity or content hash, and deleted means gone'
     );
     expect(Date.parse(done.cdnInvalidatedAt!)).toBeGreaterThanOrEqual(Date.parse(done.finishedAt!));
     const paths = new Set(recorder.calls.flatMap((call) => call.paths));
-    for (const path of userCdnPaths(userKeyFor(loadApiConfig(stack.env).userKeySecret, subject))) {
+    for (const path of userCdnPaths(userKeyFor(loadApiConfig(e2e.stack.env).userKeySecret, subject))) {
       expect(paths).toContain(path);
     }
     expect((await fetch(url, { headers: conditional })).status).toBe(404);
   });
 
   it('keeps /metrics off the public listener and serves it on the metrics port', async () => {
-    expect((await fetch(`${stack.apiUrl}/metrics`)).status).toBe(404);
-    expect(await (await fetch(stack.apiMetricsUrl)).text()).toContain('http_requests_total');
+    expect((await fetch(`${e2e.stack.apiUrl}/metrics`)).status).toBe(404);
+    expect(await (await fetch(e2e.stack.apiMetricsUrl)).text()).toContain('http_requests_total');
   });
 });

@@ -1,43 +1,35 @@
 import { LOCAL_USER_KEY_SECRET } from '@lib/config';
 import { erasureTargets, ErasureStatus, originalKey, thumbnailKey, userKeyFor } from '@lib/contracts';
-import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg, waitFor } from '@lib/testing';
 import { ERASURE_CONFIRMATION } from '../../apps/api/src/erasure/erasure.dto';
-import { ApiClient } from '../support/api-client';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 /** Declared a JPEG, is a page of HTML: what a hostile client would hope the CDN serves. */
 const SPOOFED = Buffer.from('<!doctype html><script>alert(document.domain)</script>'.padEnd(600, ' '));
 
 describe('quarantine (REJECTED_OBJECT_ACTION=quarantine)', () => {
-  let stack: TestStack;
-  let storage: ObjectStorageRepository;
   const user = `quarantine-${Date.now()}`;
   const userKey = userKeyFor(LOCAL_USER_KEY_SECRET, user);
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      // The erasure runner claims any open request it can see: its own database keeps another
-      // file's worker from taking this one.
-      ownDatabase: true,
-      env: {
-        REJECTED_OBJECT_ACTION: 'quarantine',
-        ERASURE_POLL_SECONDS: '1',
-        SWEEP_INTERVAL_SECONDS: '1',
-        THUMBNAIL_WAIT_SECONDS: '0',
-      },
-    });
-    storage = new ObjectStorageRepository(stack.s3);
-  }, 120_000);
-  afterAll(() => stack?.stop());
+  const e2e = useTestStack({
+    // The erasure runner claims any open request it can see: its own database keeps another
+    // file's worker from taking this one.
+    ownDatabase: true,
+    env: {
+      REJECTED_OBJECT_ACTION: 'quarantine',
+      ERASURE_POLL_SECONDS: '1',
+      SWEEP_INTERVAL_SECONDS: '1',
+      THUMBNAIL_WAIT_SECONDS: '0',
+    },
+  });
 
   async function keys(bucket: string, prefix: string): Promise<string[]> {
-    return (await storage.listKeys(bucket, prefix)).keys;
+    return (await e2e.storage.listKeys(bucket, prefix)).keys;
   }
 
   it('keeps a spoofed thumbnail and a spoofed original in the private originals bucket, never the CDN one, until erasure', async () => {
-    const { originalsBucket, thumbnailsBucket } = stack.resources;
-    const client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, user));
+    const { originalsBucket, thumbnailsBucket } = e2e.stack.resources;
+    const client = await e2e.client(user);
     const jpeg = await makeJpeg(320, 240);
 
     // A good original with a spoofed thumbnail: the image is READY, the thumbnail is rejected.
@@ -57,17 +49,17 @@ describe('quarantine (REJECTED_OBJECT_ACTION=quarantine)', () => {
     const quarantinedOriginal = `quarantine/${originalKey(userKey, spoofed.uploadId)}`;
     await waitFor(
       async () =>
-        (await storage.head(originalsBucket, quarantinedThumbnail)) &&
-        (await storage.head(originalsBucket, quarantinedOriginal)),
+        (await e2e.storage.head(originalsBucket, quarantinedThumbnail)) &&
+        (await e2e.storage.head(originalsBucket, quarantinedOriginal)),
       { what: 'both rejected objects in the quarantine', timeoutMs: 30_000 },
     );
     // The quarantined bytes are what the client sent, kept for a person to look at...
-    expect((await storage.head(originalsBucket, quarantinedThumbnail))?.size).toBe(SPOOFED.length);
+    expect((await e2e.storage.head(originalsBucket, quarantinedThumbnail))?.size).toBe(SPOOFED.length);
     // ...and nothing of them is left in the bucket the CDN fronts, under any prefix.
-    expect(await storage.head(thumbnailsBucket, thumbnailKey(userKey, withThumbnail.uploadId))).toBeNull();
+    expect(await e2e.storage.head(thumbnailsBucket, thumbnailKey(userKey, withThumbnail.uploadId))).toBeNull();
     expect(await keys(thumbnailsBucket, 'quarantine/')).toEqual([]);
     expect(await keys(thumbnailsBucket, `thumbnails/${userKey}/`)).toEqual([]);
-    expect(await storage.head(originalsBucket, originalKey(userKey, spoofed.uploadId))).toBeNull();
+    expect(await e2e.storage.head(originalsBucket, originalKey(userKey, spoofed.uploadId))).toBeNull();
     // The image of the good original is served, from the worker's own thumbnail.
     const ready = await client.withThumbnail(withThumbnail.uploadId, 30_000);
     expect(ready.status).toBe('READY');
@@ -84,9 +76,9 @@ describe('quarantine (REJECTED_OBJECT_ACTION=quarantine)', () => {
       { what: 'the erasure to finish', timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(done).toMatchObject({ state: 'COMPLETED', failedKeys: 0 });
-    expect(await storage.head(originalsBucket, quarantinedThumbnail)).toBeNull();
-    expect(await storage.head(originalsBucket, quarantinedOriginal)).toBeNull();
-    for (const { bucket, prefix } of erasureTargets(userKey, stack.resources)) {
+    expect(await e2e.storage.head(originalsBucket, quarantinedThumbnail)).toBeNull();
+    expect(await e2e.storage.head(originalsBucket, quarantinedOriginal)).toBeNull();
+    for (const { bucket, prefix } of erasureTargets(userKey, e2e.stack.resources)) {
       expect({ bucket, prefix, keys: await keys(bucket, prefix) }).toEqual({ bucket, prefix, keys: [] });
     }
   });

@@ -7,36 +7,34 @@ import { makeJpeg, makeJpegWithGps, personalMetadataOf } from '@lib/testing';
 import { canonicalQuery, paramsFromQuery } from '../../apps/api/src/render/render-params';
 import { encodeSourceToken, RenderSigner } from '../../apps/api/src/render/render-signer';
 import { ApiClient } from '../support/api-client';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 const SECRET = 'render-e2e-signing-secret-0123456789abcdef';
 
 describe('on-demand render origin', () => {
-  let stack: TestStack;
   let alice: ApiClient;
   let mallory: ApiClient;
   let imageId: string;
 
+  const e2e = useTestStack({
+    // A tiny limiter so the flood test turns most requests away quickly.
+    env: {
+      RENDER_SIGNING_SECRET: SECRET,
+      RENDER_CONCURRENCY: '1',
+      RENDER_QUEUE_MAX: '2',
+      // Every cache hit asks S3, so deleted and overwritten originals are seen at once here.
+      RENDER_ORIGINAL_RECHECK_MS: '0',
+      SWEEP_INTERVAL_SECONDS: '1',
+      // The sizes these tests ask for are steps of the ladder, so they come back as asked.
+      RENDER_SIZE_LADDER: '100,120,200,300,1600,4096',
+    },
+  });
   beforeAll(async () => {
-    stack = await startTestStack({
-      // A tiny limiter so the flood test turns most requests away quickly.
-      env: {
-        RENDER_SIGNING_SECRET: SECRET,
-        RENDER_CONCURRENCY: '1',
-        RENDER_QUEUE_MAX: '2',
-        // Every cache hit asks S3, so deleted and overwritten originals are seen at once here.
-        RENDER_ORIGINAL_RECHECK_MS: '0',
-        SWEEP_INTERVAL_SECONDS: '1',
-        // The sizes these tests ask for are steps of the ladder, so they come back as asked.
-        RENDER_SIZE_LADDER: '100,120,200,300,1600,4096',
-      },
-    });
-    alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'render-alice'));
-    mallory = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'render-mallory'));
+    alice = await e2e.client('render-alice');
+    mallory = await e2e.client('render-mallory');
     const ready = await uploadReady(await makeJpegWithGps(1200, 900, { exifOrientation: 6 }));
     imageId = ready.id;
   });
-  afterAll(() => stack.stop());
 
   async function uploadReady(bytes: Buffer): Promise<{ id: string; uploadId: string }> {
     const session = await alice.upload(bytes, 'image/jpeg');
@@ -48,7 +46,7 @@ describe('on-demand render origin', () => {
   /** The API's public base URL is not the test port; keep the signed path and query. */
   function local(url: string): string {
     const parsed = new URL(url);
-    return `${stack.apiUrl}${parsed.pathname}${parsed.search}`;
+    return `${e2e.stack.apiUrl}${parsed.pathname}${parsed.search}`;
   }
 
   async function renderUrl(body: object, client = alice, id = imageId): Promise<Response> {
@@ -123,7 +121,7 @@ describe('on-demand render origin', () => {
     const token = url.pathname.split('/').pop()!;
     const query = canonicalQuery(paramsFromQuery({ w: '300' }, 4096));
     const past = Math.floor(Date.now() / 1000) - 60;
-    const expired = `${stack.apiUrl}/v1/render/${token}?${query}&exp=${past}&sig=${new RenderSigner(SECRET).sign(token, query, past)}`;
+    const expired = `${e2e.stack.apiUrl}/v1/render/${token}?${query}&exp=${past}&sig=${new RenderSigner(SECRET).sign(token, query, past)}`;
 
     for (const candidate of [widened.href, resigned.href, longer.href, expired]) {
       const response = await fetch(candidate);
@@ -150,7 +148,7 @@ describe('on-demand render origin', () => {
     const query = canonicalQuery(paramsFromQuery({ w: '100' }, 4096));
     const exp = Math.floor(Date.now() / 1000) + 600;
     const response = await fetch(
-      `${stack.apiUrl}/v1/render/${token}?${query}&exp=${exp}&sig=${new RenderSigner(SECRET).sign(token, query, exp)}`,
+      `${e2e.stack.apiUrl}/v1/render/${token}?${query}&exp=${exp}&sig=${new RenderSigner(SECRET).sign(token, query, exp)}`,
     );
     expect(response.status).toBe(404);
   });
@@ -170,7 +168,7 @@ describe('on-demand render origin', () => {
   });
 
   async function originalReads(): Promise<{ s3: number; cache: number }> {
-    const text = await (await fetch(stack.apiMetricsUrl)).text();
+    const text = await (await fetch(e2e.stack.apiMetricsUrl)).text();
     const count = (source: string) =>
       Number(new RegExp(`^render_original_reads_total\\{source="${source}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     return { s3: count('s3'), cache: count('cache') };
@@ -181,10 +179,10 @@ describe('on-demand render origin', () => {
     const minted = await renderUrl({ width: 100 }, alice, other.id);
     const signed = local(((await minted.json()) as { url: string }).url);
     expect((await fetch(signed)).status).toBe(200);
-    await stack.s3.send(
+    await e2e.stack.s3.send(
       new PutObjectCommand({
-        Bucket: stack.resources.originalsBucket,
-        Key: originalKey(userKeyFor(loadApiConfig(stack.env).userKeySecret, 'render-alice'), other.uploadId),
+        Bucket: e2e.stack.resources.originalsBucket,
+        Key: originalKey(userKeyFor(loadApiConfig(e2e.stack.env).userKeySecret, 'render-alice'), other.uploadId),
         Body: await makeJpeg(330, 250),
         ContentType: 'image/jpeg',
       }),

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { exifHasGps, makeJpegWithGps, personalMetadataOf, waitFor } from '@lib/testing';
 import { ApiClient, ImageBody } from '../support/api-client';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 type ImageWithRenditions = ImageBody & { renditions: Record<string, string | null> };
 
@@ -12,17 +12,15 @@ async function download(url: string): Promise<Buffer> {
 }
 
 describe('standard renditions made by the worker', () => {
-  let stack: TestStack;
   let alice: ApiClient;
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      ownDatabase: true,
-      env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '0' },
-    });
-    alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'renditions-alice'));
+  const e2e = useTestStack({
+    ownDatabase: true,
+    env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '0' },
   });
-  afterAll(() => stack.stop());
+  beforeAll(async () => {
+    alice = await e2e.client('renditions-alice');
+  });
 
   async function readyWithRenditions(imageId: string): Promise<ImageWithRenditions> {
     return waitFor(

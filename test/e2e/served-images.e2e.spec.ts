@@ -1,7 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import type { PrismaService } from '@lib/database';
-import { ObjectStorageRepository } from '@lib/storage';
 import {
   jpegCutMidScan,
   makeImageWithMetadata,
@@ -13,8 +11,7 @@ import {
   waitFor,
 } from '@lib/testing';
 import { ApiClient, ImageBody, UploadSession } from '../support/api-client';
-import { testPrisma } from '../support/database';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 type ImageWithRenditions = ImageBody & { renditions: Record<string, string | null> };
 
@@ -36,23 +33,14 @@ function keyOf(url: string): string {
 }
 
 describe('what the platform serves: re-encoded, metadata-free, decodable, made from the verified bytes', () => {
-  let stack: TestStack;
   let alice: ApiClient;
-  let prisma: PrismaService;
-  let storage: ObjectStorageRepository;
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      ownDatabase: true,
-      env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '2', RENDER_SIGNING_SECRET: SECRET },
-    });
-    alice = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'served-alice'));
-    prisma = testPrisma(stack.env.DATABASE_URL);
-    storage = new ObjectStorageRepository(stack.s3);
+  const e2e = useTestStack({
+    ownDatabase: true,
+    env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '2', RENDER_SIGNING_SECRET: SECRET },
   });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await stack.stop();
+  beforeAll(async () => {
+    alice = await e2e.client('served-alice');
   });
 
   async function image(id: string): Promise<ImageWithRenditions> {
@@ -104,7 +92,7 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
       // The client's own object is gone, so no URL (CDN or presigned) can reach it.
       const clientKey = keyOf(session.thumbnail!.url);
       expect(ready.image!.thumbnailUrl).not.toContain(encodeURIComponent(clientKey).replace(/%2F/g, '/'));
-      await waitFor(async () => (await storage.head(stack.resources.thumbnailsBucket, clientKey)) === null, {
+      await waitFor(async () => (await e2e.storage.head(e2e.stack.resources.thumbnailsBucket, clientKey)) === null, {
         what: "the client's thumbnail object to be deleted",
       });
     });
@@ -121,7 +109,7 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
       expect((await alice.put(session.original, original)).status).toBe(200);
       expect((await alice.put(session.thumbnail!, thumbnail)).status).toBe(200);
       const stored = await waitFor(() =>
-        prisma.storedObject.findFirst({ where: { uploadId: session.uploadId, role: 'THUMBNAIL' } }),
+        e2e.prisma.storedObject.findFirst({ where: { uploadId: session.uploadId, role: 'THUMBNAIL' } }),
       );
       expect(stored).toMatchObject({ accepted: false, reason: 'undecodable' });
       const ready = await alice.withThumbnail(session.uploadId);
@@ -149,7 +137,7 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
       expect(minted.status).toBe(200);
       const { url } = (await minted.json()) as { url: string };
       const parsed = new URL(url);
-      const response = await fetch(`${stack.apiUrl}${parsed.pathname}${parsed.search}`);
+      const response = await fetch(`${e2e.stack.apiUrl}${parsed.pathname}${parsed.search}`);
       expect(response.status).toBe(200);
       expect(metadataBlocksOf(Buffer.from(await response.arrayBuffer()))).toEqual([]);
     });
@@ -161,16 +149,16 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
       const session = await alice.upload(bytes, contentType);
       const settled = await alice.settled(session.uploadId, 30_000);
       expect(settled).toMatchObject({ status: 'REJECTED', rejection: { code: 'undecodable' } });
-      expect(await prisma.image.count({ where: { uploadId: session.uploadId } })).toBe(0);
+      expect(await e2e.prisma.image.count({ where: { uploadId: session.uploadId } })).toBe(0);
     });
   });
 
   describe('derived images follow the verified version of their source', () => {
     async function replaceOriginal(session: UploadSession, bytes: Buffer): Promise<void> {
       // Past the single-use URL, as a misbehaving writer with bucket access could: a new event.
-      await stack.s3.send(
+      await e2e.stack.s3.send(
         new PutObjectCommand({
-          Bucket: stack.resources.originalsBucket,
+          Bucket: e2e.stack.resources.originalsBucket,
           Key: keyOf(session.original.url),
           Body: bytes,
           ContentType: 'image/jpeg',
@@ -205,7 +193,7 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
       const session = await alice.upload(first, 'image/jpeg');
       const { id } = await readyImage(session);
       await withAllRenditions(id);
-      const derived = await prisma.rendition.findMany({ where: { uploadId: session.uploadId } });
+      const derived = await e2e.prisma.rendition.findMany({ where: { uploadId: session.uploadId } });
       expect(derived.map((r) => r.name).sort()).toEqual(['card', 'large', 'thumb']);
 
       await replaceOriginal(session, padJpeg(await jpegCutMidScan(400, 300), first.length));
@@ -215,10 +203,10 @@ describe('what the platform serves: re-encoded, metadata-free, decodable, made f
           return status.status === 'REJECTED' ? status : undefined;
         }),
       ).toMatchObject({ rejection: { code: 'undecodable' } });
-      expect(await prisma.rendition.count({ where: { uploadId: session.uploadId } })).toBe(0);
-      for (const object of derived) expect(await storage.head(object.bucket, object.key)).toBeNull();
+      expect(await e2e.prisma.rendition.count({ where: { uploadId: session.uploadId } })).toBe(0);
+      for (const object of derived) expect(await e2e.storage.head(object.bucket, object.key)).toBeNull();
       // The CDN's copies go too: their paths are in the invalidation outbox.
-      const queued = await prisma.cdnInvalidation.findMany({
+      const queued = await e2e.prisma.cdnInvalidation.findMany({
         where: { path: { in: derived.map((r) => `/${r.key}`) } },
       });
       expect(queued.map((row) => row.path).sort()).toEqual(derived.map((r) => `/${r.key}`).sort());

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { makeJpeg } from '@lib/testing';
 import { ApiClient, PresignedPut, UploadSession } from '../support/api-client';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 /** S3's error code from an XML error body (`<Code>…</Code>`). */
 async function refusal(response: Response): Promise<{ status: number; code: string | undefined }> {
@@ -24,25 +24,23 @@ function withUrl(target: PresignedPut, change: (url: URL) => void): PresignedPut
  */
 describe('presigned upload URLs, as the object store enforces them', () => {
   const TTL_SECONDS = 30;
-  let stack: TestStack;
   let client: ApiClient;
   let jpeg: Buffer;
   let checksum: string;
   /** Issued first, PUT last, after its lifetime: the expired-URL case. */
   let early: UploadSession;
 
+  const e2e = useTestStack({
+    worker: false,
+    forwarder: false,
+    env: { UPLOAD_URL_TTL_SECONDS: String(TTL_SECONDS) },
+  });
   beforeAll(async () => {
-    stack = await startTestStack({
-      worker: false,
-      forwarder: false,
-      env: { UPLOAD_URL_TTL_SECONDS: String(TTL_SECONDS) },
-    });
-    client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'refusals-rita'));
+    client = await e2e.client('refusals-rita');
     jpeg = await makeJpeg(320, 240);
     checksum = createHash('sha256').update(jpeg).digest('base64');
     early = await declare();
   });
-  afterAll(() => stack.stop());
 
   async function declare(extra: object = {}, idempotencyKey?: string): Promise<UploadSession> {
     const body = { filename: 'photo.jpg', contentType: 'image/jpeg', size: jpeg.length, checksumSha256: checksum };
@@ -65,8 +63,8 @@ describe('presigned upload URLs, as the object store enforces them', () => {
 
   async function stored(target: PresignedPut): Promise<Buffer | undefined> {
     try {
-      const object = await stack.s3.send(
-        new GetObjectCommand({ Bucket: stack.resources.originalsBucket, Key: keyOf(target) }),
+      const object = await e2e.stack.s3.send(
+        new GetObjectCommand({ Bucket: e2e.stack.resources.originalsBucket, Key: keyOf(target) }),
       );
       return Buffer.from(await object.Body!.transformToByteArray());
     } catch (error) {
@@ -145,8 +143,8 @@ describe('presigned upload URLs, as the object store enforces them', () => {
   it('takes one write per key: a second PUT, by the same URL or a replayed session, is refused with 412', async () => {
     const session = await declare({}, 'refusals-once');
     expect((await put(session.original, jpeg)).status).toBe(200);
-    const { ETag } = await stack.s3.send(
-      new HeadObjectCommand({ Bucket: stack.resources.originalsBucket, Key: keyOf(session.original) }),
+    const { ETag } = await e2e.stack.s3.send(
+      new HeadObjectCommand({ Bucket: e2e.stack.resources.originalsBucket, Key: keyOf(session.original) }),
     );
 
     // The same URL again, and the new URL a replay of the same request (Idempotency-Key) signs
@@ -159,8 +157,8 @@ describe('presigned upload URLs, as the object store enforces them', () => {
     expect(replayed.original.url).not.toBe(session.original.url);
     expect(await refusal(await put(replayed.original, jpeg))).toEqual({ status: 412, code: 'PreconditionFailed' });
 
-    const head = await stack.s3.send(
-      new HeadObjectCommand({ Bucket: stack.resources.originalsBucket, Key: keyOf(session.original) }),
+    const head = await e2e.stack.s3.send(
+      new HeadObjectCommand({ Bucket: e2e.stack.resources.originalsBucket, Key: keyOf(session.original) }),
     );
     expect(head.ETag).toBe(ETag);
   });

@@ -1,51 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_USER_KEY_SECRET } from '@lib/config';
 import { erasureTargets, ErasureStatus, originalKey, userKeyFor } from '@lib/contracts';
-import type { PrismaService } from '@lib/database';
-import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg, waitFor } from '@lib/testing';
 import { ERASURE_CONFIRMATION } from '../../apps/api/src/erasure/erasure.dto';
 import { ApiClient } from '../support/api-client';
-import { testPrisma } from '../support/database';
 import { putObjects, seedUserRows, withoutNotifications } from '../support/erasure-seed';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 const IMAGES = 2_500;
 
 describe('right to erasure, end to end', () => {
-  let stack: TestStack;
-  let prisma: PrismaService;
-  let storage: ObjectStorageRepository;
   const user = `erase-${randomUUID().slice(0, 8)}`;
   const bystander = `keep-${randomUUID().slice(0, 8)}`;
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      // Every worker's erasure runner claims any open request it can see: with the run's shared
-      // database another test file's worker (other buckets, stopped when its file ends) could
-      // take this one.
-      ownDatabase: true,
-      env: {
-        // Small pages and a pause, so the erasure of 2,500 images takes several batches and
-        // is still running when the worker is restarted below.
-        ERASURE_OBJECT_BATCH_SIZE: '500',
-        ERASURE_ROW_BATCH_SIZE: '500',
-        ERASURE_BATCH_PAUSE_MS: '250',
-        ERASURE_POLL_SECONDS: '1',
-      },
-    });
-    prisma = testPrisma(stack.env.DATABASE_URL);
-    storage = new ObjectStorageRepository(stack.s3);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await prisma?.$disconnect();
+  const e2e = useTestStack({
+    // Every worker's erasure runner claims any open request it can see: with the run's shared
+    // database another test file's worker (other buckets, stopped when its file ends) could
+    // take this one.
+    ownDatabase: true,
+    env: {
+      // Small pages and a pause, so the erasure of 2,500 images takes several batches and
+      // is still running when the worker is restarted below.
+      ERASURE_OBJECT_BATCH_SIZE: '500',
+      ERASURE_ROW_BATCH_SIZE: '500',
+      ERASURE_BATCH_PAUSE_MS: '250',
+      ERASURE_POLL_SECONDS: '1',
+    },
   });
-
   async function keysLeft(userId: string): Promise<string[]> {
     const left: string[] = [];
-    for (const { bucket, prefix } of erasureTargets(userKeyFor(LOCAL_USER_KEY_SECRET, userId), stack.resources)) {
-      left.push(...(await storage.listKeys(bucket, prefix)).keys);
+    for (const { bucket, prefix } of erasureTargets(userKeyFor(LOCAL_USER_KEY_SECRET, userId), e2e.stack.resources)) {
+      left.push(...(await e2e.storage.listKeys(bucket, prefix)).keys);
     }
     return left;
   }
@@ -61,16 +46,23 @@ describe('right to erasure, end to end', () => {
   }
 
   it('erases 2,500 images across both buckets in batches, surviving a worker restart and racing uploads', async () => {
-    const seeded = await seedUserRows(prisma, user, IMAGES, stack.resources);
-    const kept = await seedUserRows(prisma, bystander, 5, stack.resources);
+    const seeded = await seedUserRows(e2e.prisma, user, IMAGES, e2e.stack.resources);
+    const kept = await seedUserRows(e2e.prisma, bystander, 5, e2e.stack.resources);
     const stray = `quarantine/originals/${userKeyFor(LOCAL_USER_KEY_SECRET, user)}/${randomUUID()}`;
     const seedStarted = Date.now();
-    await withoutNotifications(stack.s3, [stack.resources.originalsBucket, stack.resources.thumbnailsBucket], () =>
-      putObjects(stack.s3, [...seeded.keys, ...kept.keys, { bucket: stack.resources.originalsBucket, key: stray }]),
+    await withoutNotifications(
+      e2e.stack.s3,
+      [e2e.stack.resources.originalsBucket, e2e.stack.resources.thumbnailsBucket],
+      () =>
+        putObjects(e2e.stack.s3, [
+          ...seeded.keys,
+          ...kept.keys,
+          { bucket: e2e.stack.resources.originalsBucket, key: stray },
+        ]),
     );
     const erasureStarted = Date.now();
 
-    const client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, user));
+    const client = await e2e.client(user);
     const jpeg = await makeJpeg(64, 48);
     // Issued before the erasure, PUT while it runs: the object must be deleted, not stored.
     const racing = await client.createUpload({ filename: 'late.jpg', contentType: 'image/jpeg', size: jpeg.length });
@@ -103,17 +95,17 @@ describe('right to erasure, end to end', () => {
     // Restart the worker mid-way: it must resume from the checkpoint, not start over or stop.
     const midway = await waitFor(
       async () => {
-        const row = await prisma.erasureRequest.findUnique({ where: { id } });
+        const row = await e2e.prisma.erasureRequest.findUnique({ where: { id } });
         return row && row.state === 'RUNNING' && row.objectsDeleted >= 1_000 ? row : undefined;
       },
       { what: 'the erasure to be under way', timeoutMs: 60_000, intervalMs: 50 },
     );
-    await stack.stopWorker();
-    const paused = (await prisma.erasureRequest.findUnique({ where: { id } }))!;
+    await e2e.stack.stopWorker();
+    const paused = (await e2e.prisma.erasureRequest.findUnique({ where: { id } }))!;
     expect(paused.state).toBe('RUNNING');
     expect(paused.objectsDeleted).toBeGreaterThanOrEqual(midway.objectsDeleted);
     expect(paused.objectsDeleted).toBeLessThan(IMAGES * 2);
-    await stack.startWorker();
+    await e2e.stack.startWorker();
 
     const done = await finished(client);
     console.log(`seeded in ${erasureStarted - seedStarted} ms; erased in ${Date.now() - erasureStarted} ms`);
@@ -124,8 +116,8 @@ describe('right to erasure, end to end', () => {
 
     await waitFor(
       async () =>
-        (await storage.head(
-          stack.resources.originalsBucket,
+        (await e2e.storage.head(
+          e2e.stack.resources.originalsBucket,
           originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, user), racing.uploadId),
         )) === null,
       {
@@ -134,20 +126,20 @@ describe('right to erasure, end to end', () => {
       },
     );
     await waitFor(async () => (await keysLeft(user)).length === 0, { what: 'no keys left', timeoutMs: 20_000 });
-    expect(await prisma.upload.count({ where: { userId: user } })).toBe(0);
-    expect(await prisma.image.count({ where: { userId: user } })).toBe(0);
-    expect(await prisma.storedObject.count({ where: { key: { contains: user } } })).toBe(0);
+    expect(await e2e.prisma.upload.count({ where: { userId: user } })).toBe(0);
+    expect(await e2e.prisma.image.count({ where: { userId: user } })).toBe(0);
+    expect(await e2e.prisma.storedObject.count({ where: { key: { contains: user } } })).toBe(0);
 
     // The bystander's data is untouched.
-    expect(await prisma.upload.count({ where: { userId: bystander } })).toBe(5);
+    expect(await e2e.prisma.upload.count({ where: { userId: bystander } })).toBe(5);
     expect(await keysLeft(bystander)).toHaveLength(10);
 
     // The proof holds counts and times, and no personal data.
-    const record = (await prisma.erasureRequest.findUnique({ where: { id } }))!;
+    const record = (await e2e.prisma.erasureRequest.findUnique({ where: { id } }))!;
     expect(record.userId).toBeNull();
     expect(record.continuationToken).toBeNull();
     expect(JSON.stringify(record)).not.toContain(user);
-    const audit = await prisma.auditEvent.findMany({ where: { target: id } });
+    const audit = await e2e.prisma.auditEvent.findMany({ where: { target: id } });
     expect(audit.map((a) => a.action).sort()).toEqual(['erasure.completed', 'erasure.requested']);
     expect(JSON.stringify(audit)).not.toContain(user);
     expect(JSON.stringify(audit)).not.toMatch(/holiday|late\.jpg/);
@@ -155,18 +147,18 @@ describe('right to erasure, end to end', () => {
 
   it('deletes an object of an erased user that arrives after completion', async () => {
     const key = originalKey(userKeyFor(LOCAL_USER_KEY_SECRET, user), randomUUID());
-    await storage.put(stack.resources.originalsBucket, key, await makeJpeg(32, 32), 'image/jpeg');
-    await waitFor(async () => (await storage.head(stack.resources.originalsBucket, key)) === null, {
+    await e2e.storage.put(e2e.stack.resources.originalsBucket, key, await makeJpeg(32, 32), 'image/jpeg');
+    await waitFor(async () => (await e2e.storage.head(e2e.stack.resources.originalsBucket, key)) === null, {
       what: 'the late object to be deleted',
       timeoutMs: 20_000,
     });
-    expect(await prisma.storedObject.count({ where: { key } })).toBe(0);
+    expect(await e2e.prisma.storedObject.count({ where: { key } })).toBe(0);
   });
 
   it('lets admins request and follow an erasure, and nobody else', async () => {
     const target = `admin-erase-${randomUUID().slice(0, 8)}`;
-    const admin = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'erasure-admin', ['admin']));
-    const someone = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'someone'));
+    const admin = await e2e.client('erasure-admin', ['admin']);
+    const someone = await e2e.client('someone');
     expect((await someone.request('POST', '/v1/admin/erasures', { userId: target })).status).toBe(403);
 
     const created = await admin.request('POST', '/v1/admin/erasures', { userId: target });

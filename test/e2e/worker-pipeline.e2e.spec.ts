@@ -2,37 +2,28 @@ import { readFile } from 'node:fs/promises';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { UploadEventMessage } from '@lib/contracts';
-import type { PrismaService } from '@lib/database';
 import { decompressionBombPng, makeJpeg, makePng, makeWebp, padJpeg, SVG, waitFor } from '@lib/testing';
 import { MetricsServer } from '../../apps/worker/src/observability/metrics.server';
 import { ApiClient } from '../support/api-client';
-import { testPrisma } from '../support/database';
-import { devToken, startTestStack, TestStack } from '../support/test-stack';
+import { useTestStack } from '../support/stack-fixture';
 
 describe('worker: verified, idempotent, at-least-once processing', () => {
-  let stack: TestStack;
   let client: ApiClient;
-  let prisma: PrismaService;
 
-  beforeAll(async () => {
-    stack = await startTestStack({
-      ownDatabase: true,
-      env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '2', UPLOAD_EXPIRY_GRACE_SECONDS: '0' },
-    });
-    client = new ApiClient(stack.apiUrl, await devToken(stack.apiUrl, 'worker-bob'));
-    prisma = testPrisma(stack.env.DATABASE_URL);
+  const e2e = useTestStack({
+    ownDatabase: true,
+    env: { SWEEP_INTERVAL_SECONDS: '1', THUMBNAIL_WAIT_SECONDS: '2', UPLOAD_EXPIRY_GRACE_SECONDS: '0' },
   });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await stack.stop();
+  beforeAll(async () => {
+    client = await e2e.client('worker-bob');
   });
 
   async function messageFor(uploadId: string, sequencer: string): Promise<UploadEventMessage> {
-    const upload = await prisma.upload.findUniqueOrThrow({ where: { id: uploadId } });
-    const object = await prisma.storedObject.findFirst({ where: { key: upload.originalKey } });
+    const upload = await e2e.prisma.upload.findUniqueOrThrow({ where: { id: uploadId } });
+    const object = await e2e.prisma.storedObject.findFirst({ where: { key: upload.originalKey } });
     return {
       v: 1,
-      bucket: stack.resources.originalsBucket,
+      bucket: e2e.stack.resources.originalsBucket,
       key: upload.originalKey,
       size: upload.size,
       eTag: object?.eTag ?? '',
@@ -55,9 +46,9 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       // against the signature, so put it straight to the key, as a misbehaving client could.
       const session = await client.createUpload({ filename: 'x', contentType, size: Math.max(1, body.length) });
       if (body.length === 0) {
-        await stack.s3.send(
+        await e2e.stack.s3.send(
           new PutObjectCommand({
-            Bucket: stack.resources.originalsBucket,
+            Bucket: e2e.stack.resources.originalsBucket,
             Key: new URL(session.original.url).pathname.split('/').slice(2).join('/'),
             Body: body,
           }),
@@ -67,19 +58,19 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       }
       const status = await client.settled(session.uploadId);
       expect(status).toMatchObject({ status: 'REJECTED', rejection: { code: reason } });
-      expect(await prisma.image.count({ where: { uploadId: session.uploadId } })).toBe(0);
+      expect(await e2e.prisma.image.count({ where: { uploadId: session.uploadId } })).toBe(0);
     });
 
     it('rejects an object deleted before the worker got to it', async () => {
-      await stack.stopWorker();
+      await e2e.stack.stopWorker();
       const jpeg = await makeJpeg(100, 100);
       const session = await client.upload(jpeg, 'image/jpeg');
-      const key = (await prisma.upload.findUniqueOrThrow({ where: { id: session.uploadId } })).originalKey;
-      await waitFor(async () => (await stack.queue.depth(stack.resources.uploadsQueueUrl)).visible > 0, {
+      const key = (await e2e.prisma.upload.findUniqueOrThrow({ where: { id: session.uploadId } })).originalKey;
+      await waitFor(async () => (await e2e.stack.queue.depth(e2e.stack.resources.uploadsQueueUrl)).visible > 0, {
         what: 'the event to reach the uploads queue',
       });
-      await stack.s3.send(new DeleteObjectCommand({ Bucket: stack.resources.originalsBucket, Key: key }));
-      await stack.startWorker();
+      await e2e.stack.s3.send(new DeleteObjectCommand({ Bucket: e2e.stack.resources.originalsBucket, Key: key }));
+      await e2e.stack.startWorker();
       expect(await client.settled(session.uploadId)).toMatchObject({
         status: 'REJECTED',
         rejection: { code: 'object-missing' },
@@ -92,12 +83,12 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       const session = await client.upload(await makeJpeg(300, 200), 'image/jpeg');
       await client.settled(session.uploadId);
       const duplicate = JSON.stringify(await messageFor(session.uploadId, 'FFFFFFFFFFFFFFFF'));
-      for (let i = 0; i < 3; i++) await stack.queue.send(stack.resources.uploadsQueueUrl, duplicate);
+      for (let i = 0; i < 3; i++) await e2e.stack.queue.send(e2e.stack.resources.uploadsQueueUrl, duplicate);
       await waitFor(async () => {
-        const depth = await stack.queue.depth(stack.resources.uploadsQueueUrl);
+        const depth = await e2e.stack.queue.depth(e2e.stack.resources.uploadsQueueUrl);
         return depth.visible + depth.inFlight === 0;
       });
-      expect(await prisma.image.count({ where: { uploadId: session.uploadId } })).toBe(1);
+      expect(await e2e.prisma.image.count({ where: { uploadId: session.uploadId } })).toBe(1);
       expect((await client.status(session.uploadId)).status).toBe('READY');
     });
 
@@ -105,49 +96,49 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       const first = await makeJpeg(400, 300);
       const session = await client.upload(first, 'image/jpeg');
       await client.settled(session.uploadId);
-      const older = await prisma.storedObject.findFirstOrThrow({ where: { uploadId: session.uploadId } });
+      const older = await e2e.prisma.storedObject.findFirstOrThrow({ where: { uploadId: session.uploadId } });
 
       // Other bytes of the declared size land on the same key: a newer event. The upload URL is
       // single-use (S3 refuses a second PUT, see storage-refusals), so they are written with the
       // service's own credentials, as a newer write to the key would be.
       const second = padJpeg(await makeJpeg(120, 90), first.length);
-      await stack.s3.send(
+      await e2e.stack.s3.send(
         new PutObjectCommand({
-          Bucket: stack.resources.originalsBucket,
+          Bucket: e2e.stack.resources.originalsBucket,
           Key: older.key,
           Body: second,
           ContentType: 'image/jpeg',
         }),
       );
       const newer = await waitFor(async () => {
-        const image = await prisma.image.findUnique({ where: { uploadId: session.uploadId } });
+        const image = await e2e.prisma.image.findUnique({ where: { uploadId: session.uploadId } });
         return image?.width === 120 ? image : undefined;
       });
 
       // Replay the first event twice: once as it was (the first bytes' ETag), once claiming
       // the current ETag, so only the stored sequencer can stop it.
       const replay = await messageFor(session.uploadId, older.sequencer);
-      await stack.queue.send(stack.resources.uploadsQueueUrl, JSON.stringify({ ...replay, eTag: older.eTag }));
-      await stack.queue.send(stack.resources.uploadsQueueUrl, JSON.stringify({ ...replay, eTag: newer.eTag }));
+      await e2e.stack.queue.send(e2e.stack.resources.uploadsQueueUrl, JSON.stringify({ ...replay, eTag: older.eTag }));
+      await e2e.stack.queue.send(e2e.stack.resources.uploadsQueueUrl, JSON.stringify({ ...replay, eTag: newer.eTag }));
       await waitFor(async () => {
-        const depth = await stack.queue.depth(stack.resources.uploadsQueueUrl);
+        const depth = await e2e.stack.queue.depth(e2e.stack.resources.uploadsQueueUrl);
         return depth.visible + depth.inFlight === 0;
       });
-      const after = await prisma.image.findUniqueOrThrow({ where: { uploadId: session.uploadId } });
+      const after = await e2e.prisma.image.findUniqueOrThrow({ where: { uploadId: session.uploadId } });
       expect(after).toMatchObject({ width: 120, height: 90, sequencer: newer.sequencer, updatedAt: newer.updatedAt });
     });
   });
 
   it('moves a malformed message to the DLQ at once, with the reason in an attribute', async () => {
-    await stack.queue.send(stack.resources.uploadsQueueUrl, '{"v":1,"bucket":"b"');
+    await e2e.stack.queue.send(e2e.stack.resources.uploadsQueueUrl, '{"v":1,"bucket":"b"');
     const [dead] = await waitFor(async () => {
-      const messages = await stack.queue.receive(stack.resources.deadLetterQueueUrl, 1, 5);
+      const messages = await e2e.stack.queue.receive(e2e.stack.resources.deadLetterQueueUrl, 1, 5);
       return messages.length ? messages : undefined;
     });
     expect(dead!.MessageAttributes?.failureReason?.StringValue).toBe('message body is not JSON');
     expect(dead!.MessageAttributes?.failedStage?.StringValue).toBe('worker');
     expect(dead!.Attributes?.ApproximateReceiveCount).toBe('1');
-    await stack.queue.delete(stack.resources.deadLetterQueueUrl, dead!.ReceiptHandle!);
+    await e2e.stack.queue.delete(e2e.stack.resources.deadLetterQueueUrl, dead!.ReceiptHandle!);
   });
 
   describe('thumbnails', () => {
@@ -169,7 +160,7 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       expect([meta.format, meta.width, meta.height]).toEqual(['webp', 256, 192]);
       // Verified: the client's object was judged and accepted before it was re-encoded.
       expect(
-        await prisma.storedObject.findFirst({ where: { uploadId: session.uploadId, role: 'THUMBNAIL' } }),
+        await e2e.prisma.storedObject.findFirst({ where: { uploadId: session.uploadId, role: 'THUMBNAIL' } }),
       ).toMatchObject({ accepted: true });
     });
 
@@ -199,16 +190,16 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
       const jpeg = await makeJpeg(50, 50);
       const present = await client.createUpload({ filename: 'b', contentType: 'image/jpeg', size: jpeg.length });
       // Bytes S3 accepted but whose event never arrived (put under another name, no notification).
-      const key = (await prisma.upload.findUniqueOrThrow({ where: { id: present.uploadId } })).originalKey;
-      await stack.s3.send(
+      const key = (await e2e.prisma.upload.findUniqueOrThrow({ where: { id: present.uploadId } })).originalKey;
+      await e2e.stack.s3.send(
         new PutObjectCommand({
-          Bucket: stack.resources.originalsBucket,
+          Bucket: e2e.stack.resources.originalsBucket,
           Key: key,
           Body: jpeg,
           ContentType: 'image/jpeg',
         }),
       );
-      await prisma.upload.updateMany({
+      await e2e.prisma.upload.updateMany({
         where: { id: { in: [lost.uploadId, present.uploadId] } },
         data: { expiresAt: new Date(Date.now() - 60_000) },
       });
@@ -218,7 +209,7 @@ describe('worker: verified, idempotent, at-least-once processing', () => {
   });
 
   it('exposes Prometheus metrics and a health check on its own port', async () => {
-    const port = stack.worker!.get(MetricsServer).port;
+    const port = e2e.stack.worker!.get(MetricsServer).port;
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/worker_messages_processed_total\{outcome="accepted"\} \d+/);
     expect(metrics).toMatch(/worker_objects_rejected_total\{reason="[a-z-]+"\} \d+/);
