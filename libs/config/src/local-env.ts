@@ -4,6 +4,9 @@ import { LOCAL_USER_KEY_SECRET } from './groups/erasure.config';
 /** A secret for local runs only; production verifies against a JWKS instead. */
 export const LOCAL_JWT_SECRET = 'local-only-secret-do-not-use-in-production-000';
 
+/** Signs render URLs in local runs only. */
+export const LOCAL_RENDER_SIGNING_SECRET = 'local-only-render-signing-secret-0000000000';
+
 /**
  * Defaults for the local stack. Every value can be overridden from the shell environment;
  * the README's configuration table lists them all.
@@ -26,7 +29,7 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     AUTH_JWT_SECRET: env.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
     DEV_TOKEN_ENABLED: env.DEV_TOKEN_ENABLED ?? 'true',
     WEB_CLIENT_ENABLED: env.WEB_CLIENT_ENABLED ?? 'true',
-    RENDER_SIGNING_SECRET: env.RENDER_SIGNING_SECRET ?? 'local-only-render-signing-secret-0000000000',
+    RENDER_SIGNING_SECRET: env.RENDER_SIGNING_SECRET ?? LOCAL_RENDER_SIGNING_SECRET,
     USER_KEY_SECRET: env.USER_KEY_SECRET ?? LOCAL_USER_KEY_SECRET,
     DLQ_MAX_RECEIVE_COUNT: env.DLQ_MAX_RECEIVE_COUNT ?? '5',
     WORKER_VISIBILITY_TIMEOUT_SECONDS: env.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? '60',

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { LOCAL_ERASURE_AUDIT_SALT, LOCAL_USER_KEY_SECRET } from './groups/erasure.config';
 import { isProduction, RuntimeEnv } from './groups/runtime.config';
+import { LOCAL_JWT_SECRET, LOCAL_RENDER_SIGNING_SECRET } from './local-env';
 
 /**
  * Secrets published in this repository (local defaults, compose, docs). With
  * NODE_ENV=production none of them is accepted, nor anything that reads like a placeholder.
  */
 export const WELL_KNOWN_SECRETS: readonly string[] = [
-  'local-only-secret-do-not-use-in-production-000',
-  'local-only-render-signing-secret-0000000000',
+  LOCAL_JWT_SECRET,
+  LOCAL_RENDER_SIGNING_SECRET,
   LOCAL_ERASURE_AUDIT_SALT,
   LOCAL_USER_KEY_SECRET,
 ];
