@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ApiConfig, APP_CONFIG } from '@lib/config';
+import { ApiConfig, globalConfigModule } from '@lib/config';
 import { DatabaseModule, UploadStatusListener } from '@lib/database';
 import { ErasureRequests } from '@lib/operations';
 import { AdminBackgroundController } from './admin/admin-background.controller';
@@ -34,15 +34,7 @@ export class AppModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        {
-          module: class ApiConfigModule {},
-          global: true,
-          providers: [{ provide: APP_CONFIG, useValue: config }],
-          exports: [APP_CONFIG],
-        },
-        DatabaseModule,
-      ],
+      imports: [globalConfigModule(config), DatabaseModule],
       controllers: [
         UploadController,
         ImageController,

@@ -10,7 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsProviders } from '@lib/aws';
-import { APP_CONFIG, WorkerConfig } from '@lib/config';
+import { globalConfigModule, WorkerConfig } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import { dlqOperationsProviders, ErasureRequests, ErasureSecrets } from '@lib/operations';
 
@@ -43,13 +43,7 @@ export class OpsCliModule {
   }
 
   private static with(config: object, providers: Provider[]): DynamicModule {
-    const configModule: DynamicModule = {
-      module: class OpsCliConfigModule {},
-      global: true,
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
-    };
-    return { module: OpsCliModule, imports: [configModule, DatabaseModule], providers };
+    return { module: OpsCliModule, imports: [globalConfigModule(config), DatabaseModule], providers };
   }
 }
 

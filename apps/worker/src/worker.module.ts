@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsModule } from '@ssut/nestjs-sqs';
 import { awsProviders } from '@lib/aws';
-import { APP_CONFIG, WorkerConfig } from '@lib/config';
+import { globalConfigModule, WorkerConfig } from '@lib/config';
 import { DatabaseModule } from '@lib/database';
 import { ErasureRequests } from '@lib/operations';
 import { cdnProviders } from './cdn/cdn.providers';
@@ -27,16 +27,10 @@ import { ErasureScheduler } from './erasure/erasure.scheduler';
 @Module({})
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
-    const configModule: DynamicModule = {
-      module: class WorkerConfigModule {},
-      global: true,
-      providers: [{ provide: APP_CONFIG, useValue: config }, ...awsProviders],
-      exports: [APP_CONFIG, ...awsProviders.map((p) => ('provide' in p ? p.provide : p))],
-    };
     return {
       module: WorkerModule,
       imports: [
-        configModule,
+        globalConfigModule(config, awsProviders),
         DatabaseModule,
         SqsModule.registerAsync({
           inject: [SQSClient],

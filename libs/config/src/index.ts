@@ -1,4 +1,5 @@
 export * from './app-config';
+export * from './config.module';
 export * from './config.tokens';
 export * from './database-url';
 export * from './env.schema';
