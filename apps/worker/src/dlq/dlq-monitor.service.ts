@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, WorkerConfig } from '@lib/config';
 import { WorkerMetrics } from '../observability/worker.metrics';
-import { PeriodicTask } from '../scheduling/periodic-task';
+import { PeriodicTask, PeriodicTaskHost } from '../scheduling/periodic-task';
 import { DlqAlertStateRepository, StoredDlqAlertState, VersionedDlqAlertState } from '@lib/database';
 import {
   ALERT_SINK,
@@ -71,11 +71,11 @@ function fromStored(stored: StoredDlqAlertState): AlertState {
  * back when Postgres returns, if it is the newer one.
  */
 @Injectable()
-export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestroy {
+export class DlqMonitorService extends PeriodicTaskHost {
   private readonly logger = new Logger(DlqMonitorService.name);
   private readonly shutdown = new AbortController();
   private local: AlertState = INITIAL_ALERT_STATE;
-  private readonly task = new PeriodicTask({
+  protected readonly task = new PeriodicTask({
     run: () => this.check(),
     onError: (error) => this.logger.error({ msg: 'DLQ check failed', error: String(error) }),
     // The monitor alone must never keep the process alive (the task's timers are unref'd).
@@ -89,21 +89,23 @@ export class DlqMonitorService implements OnApplicationBootstrap, OnModuleDestro
     private readonly states: DlqAlertStateRepository,
     @Inject(ALERT_SINK) private readonly sink: AlertSink,
     @Optional() private readonly metrics?: WorkerMetrics,
-  ) {}
+  ) {
+    super();
+  }
 
-  onApplicationBootstrap(): void {
+  override onApplicationBootstrap(): void {
     this.logger.log({
       msg: 'DLQ monitor started',
       queue: this.dlq.queueName,
       sink: this.sink.kind,
       pollSeconds: this.config.dlq.alerts.pollSeconds,
     });
-    this.task.start();
+    super.onApplicationBootstrap();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  override onModuleDestroy(): Promise<void> {
     this.shutdown.abort();
-    await this.task.stop();
+    return super.onModuleDestroy();
   }
 
   /** One observation and whatever it calls for. Never throws. */
