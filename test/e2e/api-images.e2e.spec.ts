@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_USER_KEY_SECRET } from '@lib/config';
 import { derivedVersion, originalKey, renditionPrefix, userKeyFor } from '@lib/contracts';
-import { ObjectStorageRepository } from '@lib/storage';
 import { makeJpeg } from '@lib/testing';
 import { ApiClient, ImageBody } from '../support/api-client';
 import { useTestStack } from '../support/stack-fixture';
@@ -138,7 +137,7 @@ describe('image queries and deletion', () => {
   it('deletes every derived object under the image, also one no row names yet (a render in flight)', async () => {
     const session = await alice.upload(await makeJpeg(200, 100), 'image/jpeg');
     const image = await withThumbnail(session.uploadId);
-    const storage = new ObjectStorageRepository(e2e.stack.s3);
+    const { storage } = e2e;
     const bucket = e2e.stack.resources.thumbnailsBucket;
     const prefix = renditionPrefix(userKeyFor(LOCAL_USER_KEY_SECRET, 'images-alice'), session.uploadId);
     await storage.put(bucket, `${prefix}card.0123456789abcdef.webp`, await makeJpeg(10, 10), 'image/webp');
